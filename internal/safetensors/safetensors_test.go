@@ -1,0 +1,107 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func sample() File {
+	return File{
+		Tensors: map[string]Tensor{
+			"g.w":   {Shape: []int{2, 3}, F32: []float32{1, 2, 3, 4, 5, -6.5}},
+			"step":  {Shape: []int{}, I64: []int64{42}},
+			"stats": {Shape: []int{2}, F64: []float64{0.25, -1e300}},
+		},
+		Metadata: map[string]string{"config": "train:\n  lr: 1e-4\n"},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if binary.LittleEndian.Uint64(buf.Bytes()[:8])%8 != 0 {
+		t.Error("header not padded to 8 bytes")
+	}
+	got, err := Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, sample()) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, sample())
+	}
+}
+
+func TestTruncatedAndCorrupt(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, sample()); err != nil {
+		t.Fatal(err)
+	}
+	full := buf.Bytes()
+	for _, n := range []int{0, 5, 8, 20, len(full) - 1} {
+		if _, err := Decode(full[:n]); err == nil {
+			t.Errorf("truncated to %d bytes: no error", n)
+		}
+	}
+	bad := append([]byte(nil), full...)
+	copy(bad[8:], "{{{{")
+	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Errorf("corrupt header: err = %v", err)
+	}
+	huge := append([]byte(nil), full...)
+	binary.LittleEndian.PutUint64(huge, 1<<40)
+	if _, err := Decode(huge); err == nil {
+		t.Error("absurd header length accepted")
+	}
+}
+
+func TestEncodeRejectsShapeMismatch(t *testing.T) {
+	err := Encode(&bytes.Buffer{}, File{Tensors: map[string]Tensor{"x": {Shape: []int{3}, F32: []float32{1}}}})
+	if err == nil || !strings.Contains(err.Error(), `"x"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestReadableByNumPy checks the layout against an independent reader: the
+// format's definition implemented in a few lines of Python with NumPy.
+func TestReadableByNumPy(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
+		t.Skip("needs /usr/bin/python3 with numpy (apt python3-numpy)")
+	}
+	path := filepath.Join(t.TempDir(), "x.safetensors")
+	var buf bytes.Buffer
+	if err := Encode(&buf, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import json, struct, sys, numpy as np
+raw = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', raw[:8])[0]
+h = json.loads(raw[8:8+n]); body = raw[8+n:]
+dt = {'F32': '<f4', 'F64': '<f8', 'I64': '<i8'}
+for k in sorted(h):
+    if k == '__metadata__': print('meta', h[k]['config'].split()[0]); continue
+    a, b = h[k]['data_offsets']
+    v = np.frombuffer(body[a:b], dtype=dt[h[k]['dtype']]).reshape(h[k]['shape'])
+    print(k, v.shape, float(v.sum()))
+`
+	out, err := exec.Command(py, "-c", script, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	want := "meta train:\ng.w (2, 3) 8.5\nstats (2,) -1e+300\nstep () 42.0\n"
+	if string(out) != want {
+		t.Fatalf("python read:\n%s\nwant:\n%s", out, want)
+	}
+}
