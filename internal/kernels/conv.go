@@ -1,0 +1,312 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/colorize-dev/colorize/internal/blas"
+)
+
+// ConvParams describes a 2-D convolution (cross-correlation, as in PyTorch's
+// Conv2d) of an N×C×H×W input with a K×C×KH×KW filter. Padding is given per
+// side so that the asymmetric "same" paddings of TensorFlow-style models can
+// be expressed; padded positions read as zero. Dilation and groups are not
+// supported.
+type ConvParams struct {
+	N, C, H, W       int // input batch, channels, height, width
+	K                int // output channels
+	KH, KW           int // kernel height and width
+	StrideH, StrideW int
+	PadT, PadB       int // zero rows added above and below the input
+	PadL, PadR       int // zero columns added left and right of the input
+}
+
+// Conv2DParams is a shorthand for the common case: square kernel k×k, equal
+// stride and equal padding on every side.
+func Conv2DParams(n, c, h, w, k, kernel, stride, pad int) ConvParams {
+	return ConvParams{N: n, C: c, H: h, W: w, K: k, KH: kernel, KW: kernel,
+		StrideH: stride, StrideW: stride, PadT: pad, PadB: pad, PadL: pad, PadR: pad}
+}
+
+// OutH is the output height ⌊(H + PadT + PadB − KH) / StrideH⌋ + 1.
+func (p ConvParams) OutH() int { return (p.H+p.PadT+p.PadB-p.KH)/p.StrideH + 1 }
+
+// OutW is the output width ⌊(W + PadL + PadR − KW) / StrideW⌋ + 1.
+func (p ConvParams) OutW() int { return (p.W+p.PadL+p.PadR-p.KW)/p.StrideW + 1 }
+
+// InSize is the number of elements of the input, N·C·H·W.
+func (p ConvParams) InSize() int { return p.N * p.C * p.H * p.W }
+
+// OutSize is the number of elements of the output, N·K·OutH·OutW.
+func (p ConvParams) OutSize() int { return p.N * p.K * p.OutH() * p.OutW() }
+
+// WeightSize is the number of elements of the filter, K·C·KH·KW.
+func (p ConvParams) WeightSize() int { return p.K * p.C * p.KH * p.KW }
+
+// FLOPs is the multiply-add count of one forward pass times two; the two
+// backward passes cost the same each.
+func (p ConvParams) FLOPs() float64 {
+	return 2 * float64(p.N) * float64(p.K) * float64(p.OutH()*p.OutW()) * float64(p.C*p.KH*p.KW)
+}
+
+// Validate reports whether the parameters describe a convolution with a
+// non-empty output.
+func (p ConvParams) Validate() error {
+	switch {
+	case p.N <= 0 || p.C <= 0 || p.H <= 0 || p.W <= 0 || p.K <= 0:
+		return fmt.Errorf("conv: non-positive size in %+v", p)
+	case p.KH <= 0 || p.KW <= 0 || p.StrideH <= 0 || p.StrideW <= 0:
+		return fmt.Errorf("conv: non-positive kernel or stride in %+v", p)
+	case p.PadT < 0 || p.PadB < 0 || p.PadL < 0 || p.PadR < 0:
+		return fmt.Errorf("conv: negative padding in %+v", p)
+	case p.H+p.PadT+p.PadB < p.KH || p.W+p.PadL+p.PadR < p.KW:
+		return fmt.Errorf("conv: kernel %d×%d larger than padded input in %+v", p.KH, p.KW, p)
+	}
+	return nil
+}
+
+// direct reports whether the im2col matrix of an image is the image itself
+// (1×1 kernel, stride 1, no padding), so no lowering is needed.
+func (p ConvParams) direct() bool {
+	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
+		p.PadT == 0 && p.PadB == 0 && p.PadL == 0 && p.PadR == 0
+}
+
+func (p ConvParams) mustValid(x, xLen int, what string) {
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	if x < xLen {
+		panic(fmt.Sprintf("conv: %s has %d elements, want %d for %+v", what, x, xLen, p))
+	}
+}
+
+// Conv2DForward computes y = conv(x, w) + bias for every image of the batch.
+// x is N×C×H×W, w is K×C×KH×KW, bias is K values or nil, and y (N×K×OutH×OutW)
+// is overwritten.
+func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
+	p.mustValid(len(x), p.InSize(), "input")
+	p.mustValid(len(w), p.WeightSize(), "weight")
+	p.mustValid(len(y), p.OutSize(), "output")
+	if bias != nil && len(bias) < p.K {
+		panic(fmt.Sprintf("conv: bias has %d elements, want %d", len(bias), p.K))
+	}
+	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
+	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
+	parallelFor(p.N, func(lo, hi int) {
+		var col []float32
+		if !p.direct() {
+			buf := getBuf(rows * cols)
+			defer putBuf(buf)
+			col = *buf
+		}
+		for n := lo; n < hi; n++ {
+			xn := x[n*inImg : (n+1)*inImg]
+			yn := y[n*outImg : (n+1)*outImg]
+			c := xn
+			if col != nil {
+				im2col(p, xn, col)
+				c = col
+			}
+			// y[K, OHW] = w[K, CKK] · col[CKK, OHW]
+			blas.Sgemm(false, false, p.K, cols, rows, 1, w, rows, c, cols, 0, yn, cols)
+			if bias != nil {
+				for k := 0; k < p.K; k++ {
+					addScalar(yn[k*cols:(k+1)*cols], bias[k])
+				}
+			}
+		}
+	})
+}
+
+// Conv2DBackwardData computes dx, the gradient of the loss with respect to
+// the input, from dy (N×K×OutH×OutW) and w; dx (N×C×H×W) is overwritten.
+func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
+	p.mustValid(len(dy), p.OutSize(), "output gradient")
+	p.mustValid(len(w), p.WeightSize(), "weight")
+	p.mustValid(len(dx), p.InSize(), "input gradient")
+	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
+	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
+	parallelFor(p.N, func(lo, hi int) {
+		var col []float32
+		if !p.direct() {
+			buf := getBuf(rows * cols)
+			defer putBuf(buf)
+			col = *buf
+		}
+		for n := lo; n < hi; n++ {
+			dyn := dy[n*outImg : (n+1)*outImg]
+			dxn := dx[n*inImg : (n+1)*inImg]
+			c := dxn
+			if col != nil {
+				c = col
+			}
+			// dcol[CKK, OHW] = wᵀ[CKK, K] · dy[K, OHW]
+			blas.Sgemm(true, false, rows, cols, p.K, 1, w, rows, dyn, cols, 0, c, cols)
+			if col != nil {
+				col2im(p, col, dxn)
+			}
+		}
+	})
+}
+
+// Conv2DBackwardFilter computes dw, the gradient of the loss with respect to
+// the filter, summed over the batch, from x and dy; dw (K×C×KH×KW) is
+// overwritten.
+func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	p.mustValid(len(x), p.InSize(), "input")
+	p.mustValid(len(dy), p.OutSize(), "output gradient")
+	p.mustValid(len(dw), p.WeightSize(), "weight gradient")
+	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
+	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
+	wsz := p.WeightSize()
+	dw = dw[:wsz]
+	nw := workers(p.N)
+	// Worker 0 accumulates into dw itself; the others into private partial
+	// sums that are added at the end, so no locking is needed.
+	partial := make([][]float32, nw)
+	partial[0] = dw
+	for i := 1; i < nw; i++ {
+		partial[i] = *getBuf(wsz)
+	}
+	parallelForWorkers(p.N, nw, func(wk, lo, hi int) {
+		acc := partial[wk][:wsz]
+		var col []float32
+		if !p.direct() {
+			buf := getBuf(rows * cols)
+			defer putBuf(buf)
+			col = *buf
+		}
+		beta := float32(0)
+		for n := lo; n < hi; n++ {
+			xn := x[n*inImg : (n+1)*inImg]
+			dyn := dy[n*outImg : (n+1)*outImg]
+			c := xn
+			if col != nil {
+				im2col(p, xn, col)
+				c = col
+			}
+			// dw[K, CKK] (+)= dy[K, OHW] · colᵀ[OHW, CKK]
+			blas.Sgemm(false, true, p.K, rows, cols, 1, dyn, cols, c, cols, beta, acc, rows)
+			beta = 1
+		}
+		if lo == hi {
+			clear(acc)
+		}
+	})
+	for i := 1; i < nw; i++ {
+		addTo(dw, partial[i][:wsz])
+		b := partial[i]
+		putBuf(&b)
+	}
+}
+
+// ConvBackwardBias computes db[k] = Σ_{n,h,w} dy[n,k,h,w] for an N×K×HW
+// gradient; db (K values) is overwritten.
+func ConvBackwardBias(n, k, hw int, dy, db []float32) {
+	if len(dy) < n*k*hw || len(db) < k {
+		panic(fmt.Sprintf("conv bias grad: dy has %d, db %d elements for %d×%d×%d", len(dy), len(db), n, k, hw))
+	}
+	for c := 0; c < k; c++ {
+		var s float64
+		for i := 0; i < n; i++ {
+			s += sum64(dy[(i*k+c)*hw : (i*k+c+1)*hw])
+		}
+		db[c] = float32(s)
+	}
+}
+
+// validRange returns the range [lo, hi) of output positions o in [0, out)
+// for which o·stride − pad + k falls inside [0, in).
+func validRange(out, in, stride, pad, k int) (lo, hi int) {
+	// need 0 ≤ o·stride + off < in with off = k − pad
+	off := k - pad
+	lo = 0
+	if off < 0 {
+		lo = (-off + stride - 1) / stride
+	}
+	hi = 0
+	if in-off > 0 {
+		hi = (in - off + stride - 1) / stride
+	}
+	if hi > out {
+		hi = out
+	}
+	if lo > hi {
+		lo = hi
+	}
+	return lo, hi
+}
+
+// im2col lowers one C×H×W image to the (C·KH·KW)×(OH·OW) matrix whose row
+// (c·KH+kh)·KW+kw holds, for every output position, the input value the
+// filter tap (c, kh, kw) multiplies.
+func im2col(p ConvParams, x, col []float32) {
+	oh, ow := p.OutH(), p.OutW()
+	row := 0
+	for c := 0; c < p.C; c++ {
+		xc := x[c*p.H*p.W : (c+1)*p.H*p.W]
+		for kh := 0; kh < p.KH; kh++ {
+			for kw := 0; kw < p.KW; kw++ {
+				dst := col[row*oh*ow : (row+1)*oh*ow]
+				row++
+				wlo, whi := validRange(ow, p.W, p.StrideW, p.PadL, kw)
+				for y := 0; y < oh; y++ {
+					d := dst[y*ow : (y+1)*ow]
+					ih := y*p.StrideH - p.PadT + kh
+					if ih < 0 || ih >= p.H {
+						clear(d)
+						continue
+					}
+					src := xc[ih*p.W : (ih+1)*p.W]
+					clear(d[:wlo])
+					clear(d[whi:])
+					iw := wlo*p.StrideW - p.PadL + kw
+					if p.StrideW == 1 {
+						copy(d[wlo:whi], src[iw:iw+whi-wlo])
+						continue
+					}
+					for o := wlo; o < whi; o++ {
+						d[o] = src[iw]
+						iw += p.StrideW
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it scatters the (C·KH·KW)×(OH·OW) matrix
+// col back onto the C×H×W image x, summing overlapping taps. x is
+// overwritten.
+func col2im(p ConvParams, col, x []float32) {
+	oh, ow := p.OutH(), p.OutW()
+	clear(x[:p.C*p.H*p.W])
+	row := 0
+	for c := 0; c < p.C; c++ {
+		xc := x[c*p.H*p.W : (c+1)*p.H*p.W]
+		for kh := 0; kh < p.KH; kh++ {
+			for kw := 0; kw < p.KW; kw++ {
+				src := col[row*oh*ow : (row+1)*oh*ow]
+				row++
+				wlo, whi := validRange(ow, p.W, p.StrideW, p.PadL, kw)
+				for y := 0; y < oh; y++ {
+					ih := y*p.StrideH - p.PadT + kh
+					if ih < 0 || ih >= p.H {
+						continue
+					}
+					s := src[y*ow : (y+1)*ow]
+					d := xc[ih*p.W : (ih+1)*p.W]
+					iw := wlo*p.StrideW - p.PadL + kw
+					if p.StrideW == 1 {
+						addTo(d[iw:iw+whi-wlo], s[wlo:whi])
+						continue
+					}
+					for o := wlo; o < whi; o++ {
+						d[iw] += s[o]
+						iw += p.StrideW
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/colorize-dev/colorize/internal/blas"
+)
+
+// convCases cover the shapes the networks use (pix2pix 4×4 s2 p1, Inception
+// 1×1, 3×3, 1×7/7×1 with per-axis padding, stride 2) plus odd sizes and
+// asymmetric (TensorFlow "same") padding.
+var convCases = []ConvParams{
+	Conv2DParams(2, 3, 8, 8, 4, 4, 2, 1),
+	Conv2DParams(3, 5, 7, 9, 6, 4, 2, 1),
+	Conv2DParams(1, 3, 5, 5, 2, 1, 1, 0),
+	Conv2DParams(2, 4, 6, 5, 3, 1, 2, 0),
+	Conv2DParams(2, 3, 9, 7, 4, 3, 1, 1),
+	Conv2DParams(3, 2, 9, 9, 3, 3, 2, 0),
+	{N: 2, C: 3, H: 9, W: 8, K: 4, KH: 1, KW: 7, StrideH: 1, StrideW: 1, PadL: 3, PadR: 3},
+	{N: 2, C: 3, H: 8, W: 9, K: 4, KH: 7, KW: 1, StrideH: 1, StrideW: 1, PadT: 3, PadB: 3},
+	{N: 2, C: 2, H: 8, W: 7, K: 3, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadT: 0, PadB: 1, PadL: 1, PadR: 0},
+	{N: 5, C: 2, H: 6, W: 6, K: 3, KH: 2, KW: 3, StrideH: 1, StrideW: 3, PadT: 2, PadB: 0, PadL: 0, PadR: 2},
+}
+
+func TestConv2DMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for _, p := range convCases {
+		t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
+			x, w, b := randSlice(rng, p.InSize()), randSlice(rng, p.WeightSize()), randSlice(rng, p.K)
+			dy := randSlice(rng, p.OutSize())
+			want := refConv(p, x, w)
+			y := make([]float32, p.OutSize())
+			Conv2DForward(p, x, w, nil, y)
+			assertClose(t, "forward", y, want, 1e-5, 1e-5)
+
+			hw := p.OutH() * p.OutW()
+			for i := range want {
+				want[i] += float64(b[(i/hw)%p.K])
+			}
+			Conv2DForward(p, x, w, b, y)
+			assertClose(t, "forward+bias", y, want, 1e-5, 1e-5)
+
+			wdx, wdw := refConvGrads(p, x, w, dy)
+			dx := randSlice(rng, p.InSize()) // garbage must be overwritten
+			Conv2DBackwardData(p, dy, w, dx)
+			assertClose(t, "backward data", dx, wdx, 1e-5, 1e-5)
+			dw := randSlice(rng, p.WeightSize())
+			Conv2DBackwardFilter(p, x, dy, dw)
+			assertClose(t, "backward filter", dw, wdw, 1e-5, 1e-5)
+
+			db := make([]float32, p.K)
+			ConvBackwardBias(p.N, p.K, hw, dy, db)
+			wdb := make([]float64, p.K)
+			for i, v := range dy {
+				wdb[(i/hw)%p.K] += float64(v)
+			}
+			assertClose(t, "backward bias", db, wdb, 1e-5, 1e-5)
+		})
+	}
+}
+
+var convTCases = []ConvTParams{
+	ConvT2DParams(2, 4, 4, 4, 3, 4, 2, 1),
+	ConvT2DParams(3, 3, 5, 3, 2, 4, 2, 1),
+	ConvT2DParams(2, 3, 4, 5, 2, 3, 1, 1),
+	ConvT2DParams(1, 2, 3, 3, 3, 3, 2, 0),
+	{N: 2, Cin: 3, H: 4, W: 5, Cout: 2, KH: 3, KW: 2, StrideH: 2, StrideW: 1, PadT: 1, PadB: 0, PadL: 0, PadR: 1},
+}
+
+func TestConvTranspose2DMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for _, p := range convTCases {
+		t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
+			if err := p.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			x, w, b := randSlice(rng, p.InSize()), randSlice(rng, p.WeightSize()), randSlice(rng, p.Cout)
+			dy := randSlice(rng, p.OutSize())
+			want := refConvT(p, x, w)
+			hw := p.OutH() * p.OutW()
+			for i := range want {
+				want[i] += float64(b[(i/hw)%p.Cout])
+			}
+			y := randSlice(rng, p.OutSize())
+			ConvTranspose2DForward(p, x, w, b, y)
+			assertClose(t, "forward", y, want, 1e-5, 1e-5)
+
+			wdx, wdw := refConvTGrads(p, x, w, dy)
+			dx := randSlice(rng, p.InSize())
+			ConvTranspose2DBackwardData(p, dy, w, dx)
+			assertClose(t, "backward data", dx, wdx, 1e-5, 1e-5)
+			dw := randSlice(rng, p.WeightSize())
+			ConvTranspose2DBackwardFilter(p, x, dy, dw)
+			assertClose(t, "backward filter", dw, wdw, 1e-5, 1e-5)
+		})
+	}
+}
+
+func TestConvParamsValidate(t *testing.T) {
+	bad := []ConvParams{
+		{},
+		Conv2DParams(1, 1, 2, 2, 1, 5, 1, 0), // kernel larger than input
+		{N: 1, C: 1, H: 4, W: 4, K: 1, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: -1},
+	}
+	for _, p := range bad {
+		if p.Validate() == nil {
+			t.Errorf("Validate(%+v) = nil, want an error", p)
+		}
+	}
+	if err := ConvT2DParams(1, 1, 4, 4, 1, 4, 2, 1).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if ConvT2DParams(1, 1, 1, 1, 1, 1, 1, 1).Validate() == nil {
+		t.Error("1×1 transposed conv of a 1×1 input with pad 1 has an empty output and should be rejected")
+	}
+}
+
+// benchSizes are the pix2pix encoder/decoder layers at 256² (4×4, stride 2,
+// pad 1, batch 4) plus an Inception 3×3.
+var benchSizes = []ConvParams{
+	Conv2DParams(4, 64, 64, 64, 128, 4, 2, 1),
+	Conv2DParams(4, 128, 32, 32, 256, 4, 2, 1),
+	Conv2DParams(4, 64, 35, 35, 96, 3, 1, 1),
+}
+
+func BenchmarkConv2D(b *testing.B) {
+	for _, p := range benchSizes {
+		x, w := make([]float32, p.InSize()), make([]float32, p.WeightSize())
+		y := make([]float32, p.OutSize())
+		name := fmt.Sprintf("N%d_%dto%d_%dx%d_k%d", p.N, p.C, p.K, p.H, p.W, p.KH)
+		b.Run("forward/"+name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				Conv2DForward(p, x, w, nil, y)
+			}
+			b.ReportMetric(p.FLOPs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run("backward/"+name, func(b *testing.B) {
+			dx, dw := make([]float32, len(x)), make([]float32, len(w))
+			for i := 0; i < b.N; i++ {
+				Conv2DBackwardData(p, y, w, dx)
+				Conv2DBackwardFilter(p, x, y, dw)
+			}
+			b.ReportMetric(2*p.FLOPs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+	b.Logf("BLAS: %s", blas.Name())
+}
+
+func BenchmarkConvTranspose2D(b *testing.B) {
+	for _, p := range []ConvTParams{
+		ConvT2DParams(4, 128, 32, 32, 64, 4, 2, 1),
+		ConvT2DParams(4, 256, 16, 16, 128, 4, 2, 1),
+	} {
+		x, w := make([]float32, p.InSize()), make([]float32, p.WeightSize())
+		y := make([]float32, p.OutSize())
+		name := fmt.Sprintf("N%d_%dto%d_%dx%d", p.N, p.Cin, p.Cout, p.H, p.W)
+		b.Run("forward/"+name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				ConvTranspose2DForward(p, x, w, nil, y)
+			}
+			b.ReportMetric(p.FLOPs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run("backward/"+name, func(b *testing.B) {
+			dx, dw := make([]float32, len(x)), make([]float32, len(w))
+			for i := 0; i < b.N; i++ {
+				ConvTranspose2DBackwardData(p, y, w, dx)
+				ConvTranspose2DBackwardFilter(p, x, y, dw)
+			}
+			b.ReportMetric(2*p.FLOPs()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,0 +1,27 @@
+// Package kernels computes the dense float32 building blocks of the colorize
+// networks: 2-D convolution and transposed convolution (forward, backward
+// with respect to the input and to the filter), batch normalisation,
+// pointwise activations, channel concatenation, dropout masks and pooling.
+//
+// Conventions, shared by every function in the package:
+//
+//   - Tensors are float32 slices holding contiguous row-major NCHW data:
+//     element (n, c, h, w) of an N×C×H×W tensor is at ((n·C+c)·H+h)·W+w.
+//   - Shapes travel in small parameter structs (ConvParams, ConvTParams,
+//     PoolParams) or as explicit (n, c, hw) triples; functions panic when a
+//     slice is shorter than its shape says, since that is a programming error.
+//   - Output slices are supplied by the caller and are overwritten, never
+//     accumulated into, unless a doc comment says otherwise.
+//   - Convolution weights follow PyTorch: Conv2d is [Cout, Cin, kH, kW];
+//     ConvTranspose2d is [Cin, Cout, kH, kW] with output size
+//     (H−1)·stride − padBefore − padAfter + kH.
+//   - Matrix products go through internal/blas (gonum by default, OpenBLAS
+//     with -tags openblas); the convolutions lower to im2col/col2im plus one
+//     Sgemm per image and run images in parallel on at most
+//     runtime.GOMAXPROCS goroutines.
+//   - Reductions (batch-norm statistics and parameter gradients) accumulate
+//     in float64.
+//
+// The package knows nothing about gorgonia; internal/nn wraps these kernels
+// as differentiable graph operations.
+package kernels

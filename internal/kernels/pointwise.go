@@ -1,0 +1,93 @@
+package kernels
+
+import (
+	"fmt"
+
+	"math"
+)
+
+// LeakyReLU writes y = x for x > 0 and alpha·x otherwise. y may alias x.
+func LeakyReLU(x, y []float32, alpha float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		if v > 0 {
+			y[i] = v
+		} else {
+			y[i] = alpha * v
+		}
+	}
+}
+
+// LeakyReLUBackward writes dx = dy where x > 0 and alpha·dy otherwise (the
+// derivative at 0 is taken as alpha, as PyTorch does). dx may alias dy.
+func LeakyReLUBackward(x, dy, dx []float32, alpha float32) {
+	dy, dx = dy[:len(x)], dx[:len(x)]
+	for i, v := range x {
+		if v > 0 {
+			dx[i] = dy[i]
+		} else {
+			dx[i] = alpha * dy[i]
+		}
+	}
+}
+
+// ReLU writes y = max(x, 0). y may alias x.
+func ReLU(x, y []float32) { LeakyReLU(x, y, 0) }
+
+// ReLUBackward writes dx = dy where x > 0 and 0 otherwise. dx may alias dy.
+func ReLUBackward(x, dy, dx []float32) { LeakyReLUBackward(x, dy, dx, 0) }
+
+// Tanh writes y = tanh(x). y may alias x.
+func Tanh(x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = float32(math.Tanh(float64(v)))
+	}
+}
+
+// TanhBackward writes dx = dy·(1 − y²) from the forward output y. dx may
+// alias dy.
+func TanhBackward(y, dy, dx []float32) {
+	dy, dx = dy[:len(y)], dx[:len(y)]
+	for i, v := range y {
+		dx[i] = dy[i] * (1 - v*v)
+	}
+}
+
+// AddChannelBias adds b[c] to every element of channel c of an N×C×HW
+// tensor, in place.
+func AddChannelBias(n, c, hw int, x, b []float32) {
+	if len(x) < n*c*hw || len(b) < c {
+		panic(fmt.Sprintf("add bias: x has %d, b %d elements for %d×%d×%d", len(x), len(b), n, c, hw))
+	}
+	for i := 0; i < n; i++ {
+		for k := 0; k < c; k++ {
+			addScalar(x[(i*c+k)*hw:(i*c+k+1)*hw], b[k])
+		}
+	}
+}
+
+// ConcatChannels writes the channel concatenation of a (N×Ca×HW) and b
+// (N×Cb×HW) into out (N×(Ca+Cb)×HW).
+func ConcatChannels(n, ca, cb, hw int, a, b, out []float32) {
+	if len(a) < n*ca*hw || len(b) < n*cb*hw || len(out) < n*(ca+cb)*hw {
+		panic(fmt.Sprintf("concat: sizes %d, %d, %d do not fit %d×(%d+%d)×%d", len(a), len(b), len(out), n, ca, cb, hw))
+	}
+	sa, sb := ca*hw, cb*hw
+	for i := 0; i < n; i++ {
+		o := out[i*(sa+sb):]
+		copy(o[:sa], a[i*sa:(i+1)*sa])
+		copy(o[sa:sa+sb], b[i*sb:(i+1)*sb])
+	}
+}
+
+// SliceChannels copies channels [c0, c0+cn) of x (N×C×HW) into out
+// (N×cn×HW). It is the adjoint of ConcatChannels for one operand.
+func SliceChannels(n, c, hw, c0, cn int, x, out []float32) {
+	if c0 < 0 || cn < 0 || c0+cn > c || len(x) < n*c*hw || len(out) < n*cn*hw {
+		panic(fmt.Sprintf("slice channels [%d,%d) of %d×%d×%d: sizes %d, %d", c0, c0+cn, n, c, hw, len(x), len(out)))
+	}
+	for i := 0; i < n; i++ {
+		copy(out[i*cn*hw:(i+1)*cn*hw], x[(i*c+c0)*hw:(i*c+c0+cn)*hw])
+	}
+}

@@ -1,0 +1,103 @@
+package kernels
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+func TestPointwise(t *testing.T) {
+	x := []float32{-2, -0.5, 0, 0.25, 3}
+	dy := []float32{1, 2, 3, 4, 5}
+	y, dx := make([]float32, 5), make([]float32, 5)
+
+	LeakyReLU(x, y, 0.2)
+	assertClose(t, "leaky", y, []float64{-0.4, -0.1, 0, 0.25, 3}, 1e-7, 0)
+	LeakyReLUBackward(x, dy, dx, 0.2)
+	assertClose(t, "leaky grad", dx, []float64{0.2, 0.4, 0.6, 4, 5}, 1e-7, 0)
+	ReLU(x, y)
+	assertClose(t, "relu", y, []float64{0, 0, 0, 0.25, 3}, 0, 0)
+	ReLUBackward(x, dy, dx)
+	assertClose(t, "relu grad", dx, []float64{0, 0, 0, 4, 5}, 0, 0)
+
+	Tanh(x, y)
+	want, wantD := make([]float64, 5), make([]float64, 5)
+	for i, v := range x {
+		want[i] = math.Tanh(float64(v))
+		wantD[i] = float64(dy[i]) * (1 - want[i]*want[i])
+	}
+	assertClose(t, "tanh", y, want, 1e-7, 1e-6)
+	TanhBackward(y, dy, dx)
+	assertClose(t, "tanh grad", dx, wantD, 1e-6, 1e-5)
+
+	// In place is allowed.
+	z := append([]float32(nil), x...)
+	LeakyReLU(z, z, 0.2)
+	assertClose(t, "leaky in place", z, []float64{-0.4, -0.1, 0, 0.25, 3}, 1e-7, 0)
+}
+
+func TestConcatSliceChannels(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	n, ca, cb, hw := 2, 3, 2, 5
+	a, b := randSlice(rng, n*ca*hw), randSlice(rng, n*cb*hw)
+	out := make([]float32, n*(ca+cb)*hw)
+	ConcatChannels(n, ca, cb, hw, a, b, out)
+	for i := 0; i < n; i++ {
+		for c := 0; c < ca+cb; c++ {
+			for k := 0; k < hw; k++ {
+				var want float32
+				if c < ca {
+					want = a[(i*ca+c)*hw+k]
+				} else {
+					want = b[(i*cb+c-ca)*hw+k]
+				}
+				if got := out[(i*(ca+cb)+c)*hw+k]; got != want {
+					t.Fatalf("concat (%d,%d,%d) = %g, want %g", i, c, k, got, want)
+				}
+			}
+		}
+	}
+	ga, gb := make([]float32, len(a)), make([]float32, len(b))
+	SliceChannels(n, ca+cb, hw, 0, ca, out, ga)
+	SliceChannels(n, ca+cb, hw, ca, cb, out, gb)
+	for i := range a {
+		if ga[i] != a[i] {
+			t.Fatalf("slice a[%d] = %g, want %g", i, ga[i], a[i])
+		}
+	}
+	for i := range b {
+		if gb[i] != b[i] {
+			t.Fatalf("slice b[%d] = %g, want %g", i, gb[i], b[i])
+		}
+	}
+}
+
+func TestDropoutMask(t *testing.T) {
+	const n = 100000
+	m1, m2, m3 := make([]float32, n), make([]float32, n), make([]float32, n)
+	DropoutMask(7, 1, 0.5, m1)
+	DropoutMask(7, 1, 0.5, m2)
+	DropoutMask(8, 1, 0.5, m3)
+	same, zeros := 0, 0
+	for i := range m1 {
+		if m1[i] != m2[i] {
+			t.Fatalf("same seed gave different masks at %d", i)
+		}
+		if m1[i] != 0 && m1[i] != 2 {
+			t.Fatalf("mask value %g, want 0 or 1/(1−p) = 2", m1[i])
+		}
+		if m1[i] == 0 {
+			zeros++
+		}
+		if m1[i] == m3[i] {
+			same++
+		}
+	}
+	// Binomial(1e5, 0.5): sd ≈ 158, so ±1000 is > 6 sd.
+	if zeros < n/2-1000 || zeros > n/2+1000 {
+		t.Errorf("%d of %d dropped, want about half", zeros, n)
+	}
+	if same > n/2+1000 {
+		t.Errorf("different seeds agree on %d of %d units; masks look correlated", same, n)
+	}
+}

@@ -1,0 +1,88 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+)
+
+// workers is how many goroutines share n independent items: at most
+// runtime.GOMAXPROCS, at least 1.
+func workers(n int) int {
+	w := runtime.GOMAXPROCS(0)
+	if n < w {
+		w = n
+	}
+	if w < 1 {
+		w = 1
+	}
+	return w
+}
+
+// parallelFor splits [0, n) into contiguous chunks, one per worker, and runs
+// f on each; it returns when all are done.
+func parallelFor(n int, f func(lo, hi int)) {
+	parallelForWorkers(n, workers(n), func(_, lo, hi int) { f(lo, hi) })
+}
+
+// parallelForWorkers is parallelFor with an explicit worker count; f also
+// receives its worker index in [0, nw).
+func parallelForWorkers(n, nw int, f func(worker, lo, hi int)) {
+	if nw <= 1 || n <= 1 {
+		f(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < nw; i++ {
+		lo, hi := i*n/nw, (i+1)*n/nw
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// bufPool recycles scratch buffers (im2col matrices, partial sums) between
+// calls; a training step allocates the same sizes over and over.
+var bufPool sync.Pool
+
+// getBuf returns a scratch slice of length n with unspecified contents.
+func getBuf(n int) *[]float32 {
+	if v, ok := bufPool.Get().(*[]float32); ok {
+		if cap(*v) >= n {
+			*v = (*v)[:n]
+			return v
+		}
+		// Too small: drop it rather than cycling it through the pool.
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+// putBuf hands a buffer obtained from getBuf back to the pool.
+func putBuf(b *[]float32) { bufPool.Put(b) }
+
+// addTo computes dst[i] += src[i].
+func addTo(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// addScalar computes dst[i] += v.
+func addScalar(dst []float32, v float32) {
+	for i := range dst {
+		dst[i] += v
+	}
+}
+
+// sum64 returns Σ x[i] accumulated in float64.
+func sum64(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
