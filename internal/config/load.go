@@ -268,8 +268,8 @@ func (c Config) Validate() error {
 		}
 	}
 	check(c.Data.Size >= 16 && c.Data.Size <= 4096, "data.size", "must be in [16, 4096], got %d", c.Data.Size)
-	check(c.Model.Depth >= 2 && c.Model.Depth <= 9, "model.depth", "must be in [2, 9], got %d", c.Model.Depth)
-	if c.Model.Depth >= 2 && c.Model.Depth <= 9 && c.Data.Size > 0 {
+	check(c.Model.Depth >= 5 && c.Model.Depth <= 9, "model.depth", "must be in [5, 9] (the pix2pix U-Net needs at least 5 levels), got %d", c.Model.Depth)
+	if c.Model.Depth >= 5 && c.Model.Depth <= 9 && c.Data.Size > 0 {
 		check(c.Data.Size%(1<<c.Model.Depth) == 0, "data.size", "must be a multiple of 2^model.depth = %d, got %d", 1<<c.Model.Depth, c.Data.Size)
 	}
 	check(c.Data.ValFraction >= 0 && c.Data.ValFraction < 1, "data.val_fraction", "must be in [0, 1), got %g", c.Data.ValFraction)
