@@ -49,7 +49,13 @@
 // and Float64 nodes. The value is accumulated in float64 whatever the node
 // type. The gradient flows to the prediction (or logits) only: the target is
 // ground truth and is treated as a constant. The Ops support symbolic
-// differentiation (G.Grad with a TapeMachine), not the LispMachine.
+// differentiation (G.Grad with a TapeMachine), not the LispMachine, and no
+// second derivatives. Inputs must be dense; views are copied first.
+//
+// Cost per training step on a [4,3,128,128] float32 batch: the value is one
+// read pass over prediction and target, the gradient one more read pass
+// (the per-channel sums) and one read-and-write pass, sign bits copied
+// without branches (see kernels.go and bench_test.go).
 //
 // The …Ref functions compute the same quantities in float64 on plain
 // []float32 or []float64 slices with explicit shapes. The tests use them as

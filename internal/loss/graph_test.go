@@ -411,3 +411,68 @@ func assertGradCloseTol(t *testing.T, name string, got, want []float64, tol floa
 		}
 	}
 }
+
+// TestModesAreDistinctNodes guards against gorgonia merging the two modes
+// into one node: their Ops must hash differently.
+func TestModesAreDistinctNodes(t *testing.T) {
+	g := G.NewGraph()
+	p := G.NewTensor(g, tensor.Float64, 4, G.WithShape(1, 3, 2, 2), G.WithName("p"))
+	tg := G.NewTensor(g, tensor.Float64, 4, G.WithShape(1, 3, 2, 2), G.WithName("t"))
+	a, err := CompensatedL1(p, tg, CompensatedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := CompensatedL1(p, tg, CompensatedOptions{DetachWeights: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := L1(p, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || a == l || b == l {
+		t.Errorf("full %p, detached %p and plain %p nodes must be distinct", a, b, l)
+	}
+	y1, _ := BCEWithLogits(p, 1)
+	y0, _ := BCEWithLogits(p, 0)
+	if y1 == y0 {
+		t.Error("BCE nodes with labels 1 and 0 must be distinct")
+	}
+}
+
+// TestGradOpPrealloc checks that the gradient Op writes into a fitting
+// preallocated tensor but never into one that is also an input.
+func TestGradOpPrealloc(t *testing.T) {
+	c := handCase
+	pred, target := denseOf(tensor.Float64, c.shape, c.pred), denseOf(tensor.Float64, c.shape, c.target)
+	op := lossGradOp{spec{fn: fnCompensatedL1, dims: 4}}
+
+	out := tensor.New(tensor.WithShape(c.shape...), tensor.Of(tensor.Float64))
+	got, err := op.UsePreallocDo(out, pred, target, G.NewF64(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != out {
+		t.Error("a fitting preallocated tensor was not used")
+	}
+	want := make([]float64, len(c.full))
+	for i, g := range c.full {
+		want[i] = 2 * g // the incoming gradient scales the result
+	}
+	assertAllClose(t, "gradient in preallocated tensor", out.Data().([]float64), want, 1e-15)
+
+	got, err = op.UsePreallocDo(pred, pred, target, G.NewF64(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == pred {
+		t.Error("the gradient was written over the prediction")
+	}
+	assertAllClose(t, "prediction after aliased prealloc", pred.Data().([]float64), c.pred, 0)
+	assertAllClose(t, "gradient with aliased prealloc", float64s(got.(*tensor.Dense).Data()), want, 1e-15)
+
+	wrong := tensor.New(tensor.WithShape(1, 3, 2, 1), tensor.Of(tensor.Float64))
+	if got, err = op.UsePreallocDo(wrong, pred, target, G.NewF64(2)); err != nil || got == wrong {
+		t.Errorf("prealloc of the wrong shape: got %v, err %v; want a new tensor", got, err)
+	}
+}

@@ -44,14 +44,39 @@ func writeChannelSignGrad[T Float](grad, pred, target []T, hw int, scale []float
 
 // writeSignGrad sets grad_i = k·sign(f_i − t_i), with sign(0) = 0.
 func writeSignGrad[T Float](grad, pred, target []T, k T) {
+	switch g := any(grad).(type) {
+	case []float32:
+		signGrad32(g, any(pred).([]float32), any(target).([]float32), float32(k))
+	case []float64:
+		signGrad64(g, any(pred).([]float64), any(target).([]float64), float64(k))
+	}
+}
+
+// signGrad32 is writeSignGrad for float32. The sign of f − t is copied onto
+// k with bit operations: a branch on the sign of random errors mispredicts
+// half the time and made this loop several times slower.
+func signGrad32(grad, pred, target []float32, k float32) {
 	grad, target = grad[:len(pred)], target[:len(pred)]
+	kb := math.Float32bits(k)
 	for i, f := range pred {
 		d := f - target[i]
-		var g T
-		if d > 0 {
-			g = k
-		} else if d < 0 {
-			g = -k
+		g := math.Float32frombits(kb ^ math.Float32bits(d)&(1<<31))
+		if d == 0 {
+			g = 0
+		}
+		grad[i] = g
+	}
+}
+
+// signGrad64 is writeSignGrad for float64; see signGrad32.
+func signGrad64(grad, pred, target []float64, k float64) {
+	grad, target = grad[:len(pred)], target[:len(pred)]
+	kb := math.Float64bits(k)
+	for i, f := range pred {
+		d := f - target[i]
+		g := math.Float64frombits(kb ^ math.Float64bits(d)&(1<<63))
+		if d == 0 {
+			g = 0
 		}
 		grad[i] = g
 	}

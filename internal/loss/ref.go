@@ -7,7 +7,7 @@ import (
 )
 
 // Float is the element type of the slices the reference functions accept.
-type Float interface{ ~float32 | ~float64 }
+type Float interface{ float32 | float64 }
 
 // L1Ref returns the plain L1 loss, mean |t − f| over all elements, of
 // prediction f and target t.
