@@ -1,0 +1,89 @@
+package nn
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+var (
+	typeVar = hm.TypeVariable('a')
+	t4      = G.TensorType{Dims: 4, Of: typeVar}
+	t1      = G.TensorType{Dims: 1, Of: typeVar}
+)
+
+// opIDs hands out the process-unique ids stateful operations hash.
+var opIDs atomic.Uint64
+
+func nextID() uint64 { return opIDs.Add(1) }
+
+// floats returns the backing slice and shape of a float32 dense tensor.
+func floats(v G.Value, what string) ([]float32, tensor.Shape, error) {
+	d, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: want *tensor.Dense, got %T", what, v)
+	}
+	if d.Dtype() != tensor.Float32 {
+		return nil, nil, fmt.Errorf("%s: want float32, got %v", what, d.Dtype())
+	}
+	if !d.IsNativelyAccessible() || d.RequiresIterator() {
+		return nil, nil, fmt.Errorf("%s: tensor is not contiguous", what)
+	}
+	return d.Float32s(), d.Shape(), nil
+}
+
+// newDense allocates a zeroed float32 tensor of the given shape.
+func newDense(shape ...int) (*tensor.Dense, []float32) {
+	d := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(shape...))
+	return d, d.Float32s()
+}
+
+// nodeShape returns the static shape of a node, requiring dims dimensions.
+func nodeShape(n *G.Node, dims int, what string) (tensor.Shape, error) {
+	s := n.Shape()
+	if len(s) != dims {
+		return nil, fmt.Errorf("%s: want a %d-D node, %s has shape %v", what, dims, n.Name(), s)
+	}
+	for _, d := range s {
+		if d <= 0 {
+			return nil, fmt.Errorf("%s: %s has unknown or empty shape %v", what, n.Name(), s)
+		}
+	}
+	if n.Dtype() != tensor.Float32 {
+		return nil, fmt.Errorf("%s: %s is %v, only float32 is supported", what, n.Name(), n.Dtype())
+	}
+	return s.Clone(), nil
+}
+
+// shapesOf converts InferShape's arguments to shapes.
+func shapesOf(what string, ds ...G.DimSizer) ([]tensor.Shape, error) {
+	out := make([]tensor.Shape, len(ds))
+	for i, d := range ds {
+		s, ok := d.(tensor.Shape)
+		if !ok {
+			return nil, fmt.Errorf("%s: input %d has no shape (%T)", what, i, d)
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// elementwise is the common part of one-input, shape-preserving ops.
+type elementwise struct{}
+
+func (elementwise) Arity() int           { return 1 }
+func (elementwise) Type() hm.Type        { return hm.NewFnType(typeVar, typeVar) }
+func (elementwise) ReturnsPtr() bool     { return false }
+func (elementwise) CallsExtern() bool    { return false }
+func (elementwise) OverwritesInput() int { return -1 }
+func (elementwise) DiffWRT(n int) []bool { return []bool{true} }
+func (elementwise) inferFirst(ds ...G.DimSizer) (tensor.Shape, error) {
+	s, ok := ds[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("elementwise op: input has no shape (%T)", ds[0])
+	}
+	return s.Clone(), nil
+}
