@@ -476,3 +476,42 @@ func TestGradOpPrealloc(t *testing.T) {
 		t.Errorf("prealloc of the wrong shape: got %v, err %v; want a new tensor", got, err)
 	}
 }
+
+// TestSecondGradOnGraph builds a generator-style cost (100·l_comp), takes its
+// gradient, then differentiates an unrelated cost on the same graph: the
+// gradient Op must not stop gorgonia's second backward analysis.
+func TestSecondGradOnGraph(t *testing.T) {
+	c := handCase
+	g := G.NewGraph()
+	p := G.NewTensor(g, tensor.Float64, 4, G.WithShape(c.shape...), G.WithName("p"), G.WithValue(denseOf(tensor.Float64, c.shape, c.pred)))
+	tg := G.NewTensor(g, tensor.Float64, 4, G.WithShape(c.shape...), G.WithName("t"), G.WithValue(denseOf(tensor.Float64, c.shape, c.target)))
+	q := G.NewTensor(g, tensor.Float64, 4, G.WithShape(1, 1, 1, 2), G.WithName("q"), G.WithValue(denseOf(tensor.Float64, []int{1, 1, 1, 2}, []float64{0, math.Log(3)})))
+	rec, err := CompensatedL1(p, tg, CompensatedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost1 := G.Must(G.Mul(G.NewConstant(100.0), rec))
+	g1, err := G.Grad(cost1, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost2, err := BCEWithLogits(q, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := G.Grad(cost2, q)
+	if err != nil {
+		t.Fatalf("second G.Grad on the graph: %v", err)
+	}
+	m := G.NewTapeMachine(g)
+	defer m.Close()
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float64, len(c.full))
+	for i, v := range c.full {
+		want[i] = 100 * v
+	}
+	assertAllClose(t, "first gradient", float64s(g1[0].Value().Data()), want, 1e-14)
+	assertAllClose(t, "second gradient", float64s(g2[0].Value().Data()), []float64{-0.25, -0.125}, 1e-15)
+}
