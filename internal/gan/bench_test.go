@@ -1,0 +1,41 @@
+package gan
+
+import (
+	"math/rand"
+	"runtime"
+	"testing"
+
+	"github.com/colorize-dev/colorize/internal/loss"
+)
+
+// BenchmarkTrainStep times one full D+G step of the paper's setting: 128²,
+// U-Net depth 7, ngf 64, ndf 64, batch 4, compensated L1. Compare with
+// bench/train_step_torch.py (see BENCHMARKS.md and bench/run.sh).
+func BenchmarkTrainStep(b *testing.B) {
+	const n, side = 4, 128
+	m, err := NewModel(NewModelConfig(7, 64, 64, 3, 0.5), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := NewTrainer(m, TrainConfig{Loss: loss.KindCompensatedL1, Lambda: 100, LR: 1e-4, Beta1: 0.9, Beta2: 0.99}, n, side, side)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tr.Close()
+	rng := rand.New(rand.NewSource(1))
+	input := randBatch(rng, n*5*side*side)
+	real := randBatch(rng, n*3*side*side)
+	if _, err := tr.Step(input, real, 0); err != nil { // warm-up: first-run allocations
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := tr.Step(input, real, uint64(i+1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "MiB-sys")
+}
