@@ -132,3 +132,33 @@ func TestEnvName(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestJSONRoundTrip(t *testing.T) {
+	c := Default()
+	c.Train.LR = 3e-4
+	c.Data.Dir = "some/dir"
+	c.Model.InferDropout = true
+	got, err := FromJSON(c.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != c {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, c)
+	}
+	if _, err := FromJSON(`{"train.nope": 1}`); err == nil {
+		t.Fatal("unknown stored key accepted")
+	}
+}
+
+func TestYAMLLoadsBack(t *testing.T) {
+	c := Default()
+	c.Train.Loss = "l1"
+	c.Hints.NoneProb = 0.25
+	got, err := Load(writeYAML(t, c.YAML()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != c {
+		t.Fatalf("YAML round trip:\n got %+v\nwant %+v", got, c)
+	}
+}

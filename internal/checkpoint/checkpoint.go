@@ -1,0 +1,236 @@
+// Package checkpoint saves and restores the complete state of a training run
+// in one safetensors file, written atomically.
+//
+// Tensors: "G.<name>" and "D.<name>" (weights and batch-norm running
+// statistics, named as in pyref/models.py so PyTorch loads them directly),
+// and "adam.G.m.<name>", "adam.G.v.<name>" (likewise for D) for both Adam
+// states. Metadata: the format tag, the step, both Adam step counts, the data
+// position (epoch, offset), validation L1 values and the run's configuration
+// as JSON.
+package checkpoint
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/colorize-dev/colorize/internal/config"
+	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/optim"
+	"github.com/colorize-dev/colorize/internal/param"
+	"github.com/colorize-dev/colorize/internal/safetensors"
+)
+
+// Format tags colorize checkpoints.
+const Format = "colorize-checkpoint-v1"
+
+// Meta is the non-tensor part of a checkpoint.
+type Meta struct {
+	Step  int
+	Epoch int // data position to resume from
+	// Offset is the index of the next batch within Epoch.
+	Offset    int
+	ValL1     float64 // validation L1 at this step (NaN if not measured)
+	BestValL1 float64 // best validation L1 so far
+	Config    config.Config
+}
+
+// State is what a checkpoint holds.
+type State struct {
+	Meta
+	Model      *gan.Model
+	OptG, OptD *optim.Adam
+}
+
+// Save writes s to path atomically: to a temporary file in the same folder,
+// fsynced, then renamed over path, and the folder fsynced. A crash at any
+// point leaves either the old file or the new one, never a torn one.
+func Save(path string, s *State) error {
+	f := safetensors.File{Tensors: map[string]safetensors.Tensor{}, Metadata: map[string]string{
+		"format":      Format,
+		"step":        strconv.Itoa(s.Step),
+		"epoch":       strconv.Itoa(s.Epoch),
+		"offset":      strconv.Itoa(s.Offset),
+		"val_l1":      strconv.FormatFloat(s.ValL1, 'g', -1, 64),
+		"best_val_l1": strconv.FormatFloat(s.BestValL1, 'g', -1, 64),
+		"config":      s.Config.JSON(),
+	}}
+	put := func(prefix string, st *param.Store) {
+		for name, a := range st.State() {
+			f.Tensors[prefix+name] = safetensors.Tensor{Shape: a.Shape, F32: a.Data}
+		}
+	}
+	put("G.", s.Model.Gen.Params)
+	put("D.", s.Model.Disc.Params)
+	for _, o := range []struct {
+		tag string
+		opt *optim.Adam
+		st  *param.Store
+	}{{"G", s.OptG, s.Model.Gen.Params}, {"D", s.OptD, s.Model.Disc.Params}} {
+		f.Metadata["adam_"+o.tag+"_t"] = strconv.Itoa(o.opt.T)
+		for name, m := range o.opt.M {
+			shape := o.st.Tensor(strings.TrimPrefix(name, o.tag+".")).Shape().Clone()
+			f.Tensors["adam."+o.tag+".m."+strings.TrimPrefix(name, o.tag+".")] = safetensors.Tensor{Shape: shape, F32: m}
+			f.Tensors["adam."+o.tag+".v."+strings.TrimPrefix(name, o.tag+".")] = safetensors.Tensor{Shape: shape, F32: o.opt.V[name]}
+		}
+	}
+	var buf bytes.Buffer
+	if err := safetensors.Encode(&buf, f); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, buf.Bytes())
+}
+
+// WriteFileAtomic replaces path with data so that readers (and a crash) see
+// either the old content or the new one.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: makes the rename durable on Linux
+		d.Close()
+	}
+	return nil
+}
+
+// File is a decoded checkpoint not yet applied to a model.
+type File struct {
+	Path string
+	Meta
+	raw safetensors.File
+}
+
+// Read decodes the checkpoint at path and its metadata. A truncated or
+// corrupt file, or a file that is not a colorize checkpoint, is an error
+// naming the file.
+func Read(path string) (*File, error) {
+	raw, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	md := raw.Metadata
+	if md["format"] != Format {
+		return nil, fmt.Errorf("checkpoint %s: not a colorize checkpoint (format %q, want %q)", path, md["format"], Format)
+	}
+	f := &File{Path: path, raw: raw}
+	var errs []error
+	atoi := func(k string) int {
+		v, err := strconv.Atoi(md[k])
+		if err != nil {
+			errs = append(errs, fmt.Errorf("metadata %s: %w", k, err))
+		}
+		return v
+	}
+	atof := func(k string) float64 {
+		v, err := strconv.ParseFloat(md[k], 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("metadata %s: %w", k, err))
+		}
+		return v
+	}
+	f.Step, f.Epoch, f.Offset = atoi("step"), atoi("epoch"), atoi("offset")
+	f.ValL1, f.BestValL1 = atof("val_l1"), atof("best_val_l1")
+	atoi("adam_G_t")
+	atoi("adam_D_t")
+	if f.Config, err = config.FromJSON(md["config"]); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// NewModel builds the model the checkpoint's configuration describes and
+// loads its weights and running statistics.
+func (f *File) NewModel() (*gan.Model, error) {
+	c := f.Config.Model
+	m, err := gan.NewModel(gan.NewModelConfig(c.Depth, c.NGF, c.NDF, c.DLayers, c.Dropout), 0)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", f.Path, err)
+	}
+	if err := f.LoadModel(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// LoadModel copies the weights and running statistics into m, which must
+// have the checkpoint's architecture.
+func (f *File) LoadModel(m *gan.Model) error {
+	for _, p := range []struct {
+		prefix string
+		st     *param.Store
+	}{{"G.", m.Gen.Params}, {"D.", m.Disc.Params}} {
+		vals := map[string]param.Array{}
+		for name, t := range f.raw.Tensors {
+			if strings.HasPrefix(name, p.prefix) {
+				if t.F32 == nil {
+					return fmt.Errorf("checkpoint %s: tensor %s is not float32", f.Path, name)
+				}
+				vals[strings.TrimPrefix(name, p.prefix)] = param.Array{Shape: t.Shape, Data: t.F32}
+			}
+		}
+		if err := p.st.Load(vals); err != nil {
+			return fmt.Errorf("checkpoint %s does not match the model (%s): %w", f.Path, strings.TrimSuffix(p.prefix, "."), err)
+		}
+	}
+	return nil
+}
+
+// LoadOptimizers restores both Adam states.
+func (f *File) LoadOptimizers(m *gan.Model, optG, optD *optim.Adam) error {
+	for _, o := range []struct {
+		tag string
+		opt *optim.Adam
+		st  *param.Store
+	}{{"G", optG, m.Gen.Params}, {"D", optD, m.Disc.Params}} {
+		t, err := strconv.Atoi(f.raw.Metadata["adam_"+o.tag+"_t"])
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: adam_%s_t: %w", f.Path, o.tag, err)
+		}
+		o.opt.T = t
+		o.opt.M, o.opt.V = map[string][]float32{}, map[string][]float32{}
+		if t == 0 {
+			continue
+		}
+		for _, name := range o.st.Names() {
+			mt, ok1 := f.raw.Tensors["adam."+o.tag+".m."+name]
+			vt, ok2 := f.raw.Tensors["adam."+o.tag+".v."+name]
+			n := o.st.Tensor(name).Shape().TotalSize()
+			if !ok1 || !ok2 || len(mt.F32) != n || len(vt.F32) != n {
+				return fmt.Errorf("checkpoint %s: Adam state of %s.%s is missing or has the wrong size", f.Path, o.tag, name)
+			}
+			o.opt.M[o.tag+"."+name] = mt.F32
+			o.opt.V[o.tag+"."+name] = vt.F32
+		}
+	}
+	return nil
+}
