@@ -14,6 +14,7 @@ import (
 var convCases = []ConvParams{
 	Conv2DParams(2, 3, 8, 8, 4, 4, 2, 1),
 	Conv2DParams(3, 5, 7, 9, 6, 4, 2, 1),
+	Conv2DParams(2, 3, 7, 6, 2, 4, 1, 1), // PatchGAN's last two layers
 	Conv2DParams(1, 3, 5, 5, 2, 1, 1, 0),
 	Conv2DParams(2, 4, 6, 5, 3, 1, 2, 0),
 	Conv2DParams(2, 3, 9, 7, 4, 3, 1, 1),
@@ -127,8 +128,10 @@ var benchSizes = []ConvParams{
 
 func BenchmarkConv2D(b *testing.B) {
 	for _, p := range benchSizes {
-		x, w := make([]float32, p.InSize()), make([]float32, p.WeightSize())
-		y := make([]float32, p.OutSize())
+		// Random, not zero, data: gonum's Sgemm skips zero multipliers.
+		rng := rand.New(rand.NewSource(1))
+		x, w := randSlice(rng, p.InSize()), randSlice(rng, p.WeightSize())
+		y := randSlice(rng, p.OutSize())
 		name := fmt.Sprintf("N%d_%dto%d_%dx%d_k%d", p.N, p.C, p.K, p.H, p.W, p.KH)
 		b.Run("forward/"+name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
@@ -153,8 +156,9 @@ func BenchmarkConvTranspose2D(b *testing.B) {
 		ConvT2DParams(4, 128, 32, 32, 64, 4, 2, 1),
 		ConvT2DParams(4, 256, 16, 16, 128, 4, 2, 1),
 	} {
-		x, w := make([]float32, p.InSize()), make([]float32, p.WeightSize())
-		y := make([]float32, p.OutSize())
+		rng := rand.New(rand.NewSource(1))
+		x, w := randSlice(rng, p.InSize()), randSlice(rng, p.WeightSize())
+		y := randSlice(rng, p.OutSize())
 		name := fmt.Sprintf("N%d_%dto%d_%dx%d", p.N, p.Cin, p.Cout, p.H, p.W)
 		b.Run("forward/"+name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

@@ -24,11 +24,15 @@
 //   - Every operation allocates its output on each run; nothing aliases an
 //     input.
 //
-// Gradients are only computed where needed when the graph says so: an
-// operand wrapped in StopGradient is treated as a constant, and Conv2d
-// skips building the input-gradient convolution for such an operand (use it
-// for data images and for detached generator outputs fed to the
-// discriminator).
+// Unneeded gradients: gorgonia's SymDiff cannot tell which operand
+// gradients a G.Grad call will use, so every differentiable operand of an
+// op on the path gets a gradient node, and the TapeMachine runs every node
+// of the graph. An operand wrapped in StopGradient is a constant instead:
+// Conv2d and ConvTranspose2d then build no input-gradient convolution for
+// it. Wrap data images and detached generator outputs fed to the
+// discriminator in StopGradient; a first-layer input gradient costs as much
+// as the layer's forward pass. (G.Grad with respect to a node behind a
+// StopGradient fails with gorgonia's "Non Differentiable WRTs" error.)
 //
 // gorgonia v0.9.18 defects this package works around are demonstrated in
 // gorgonia_defects_test.go.

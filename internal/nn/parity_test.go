@@ -182,6 +182,7 @@ func buildParityCases(rng *rand.Rand) []parityCase {
 
 	return []parityCase{
 		conv("conv_k4s2p1", []int{2, 6, 16, 16}, []int{8, 6, 4, 4}, Uniform(2, 1)),
+		conv("conv_k4s1p1", []int{2, 4, 9, 8}, []int{1, 4, 4, 4}, Uniform(1, 1)),
 		conv("conv_k3s1p1_odd", []int{2, 5, 9, 7}, []int{4, 5, 3, 3}, Uniform(1, 1)),
 		conv("conv_k3s2p0", []int{2, 4, 11, 11}, []int{6, 4, 3, 3}, Uniform(2, 0)),
 		conv("conv_1x1", []int{2, 8, 5, 5}, []int{3, 8, 1, 1}, Uniform(1, 0)),

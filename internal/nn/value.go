@@ -32,7 +32,11 @@ func floats(v G.Value, what string) ([]float32, tensor.Shape, error) {
 	if !d.IsNativelyAccessible() || d.RequiresIterator() {
 		return nil, nil, fmt.Errorf("%s: tensor is not contiguous", what)
 	}
-	return d.Float32s(), d.Shape(), nil
+	data, n := d.Float32s(), d.Shape().TotalSize()
+	if len(data) < n {
+		return nil, nil, fmt.Errorf("%s: tensor of shape %v holds only %d values", what, d.Shape(), len(data))
+	}
+	return data[:n], d.Shape(), nil
 }
 
 // newDense allocates a zeroed float32 tensor of the given shape.
