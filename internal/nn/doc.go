@@ -27,9 +27,11 @@
 // Unneeded gradients: gorgonia's SymDiff cannot tell which operand
 // gradients a G.Grad call will use, so every differentiable operand of an
 // op on the path gets a gradient node, and the TapeMachine runs every node
-// of the graph. An operand wrapped in StopGradient is a constant instead:
-// Conv2d and ConvTranspose2d then build no input-gradient convolution for
-// it. Wrap data images and detached generator outputs fed to the
+// of the graph. An operand computed only from StopGradient outputs and
+// constants (for example ConcatChannels of two StopGradient outputs) is a
+// constant instead: Conv2d and ConvTranspose2d then build no input-gradient
+// convolution for it. Input nodes themselves are never treated as
+// constants, so wrap data images and detached generator outputs fed to the
 // discriminator in StopGradient; a first-layer input gradient costs as much
 // as the layer's forward pass. (G.Grad with respect to a node behind a
 // StopGradient fails with gorgonia's "Non Differentiable WRTs" error.)

@@ -178,3 +178,30 @@ func TestShapeErrors(t *testing.T) {
 		t.Error("LeakyReLU accepted float64")
 	}
 }
+
+// A discriminator's input built only from stopped values (the D step's
+// concat(StopGradient(cond), StopGradient(fake))) needs no input gradient.
+func TestStoppedThroughConcat(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	g := G.NewGraph()
+	a := G.Must(StopGradient(input(g, "a", randTensor(rng, 2, 1, 8, 8))))
+	b := G.Must(StopGradient(input(g, "b", randTensor(rng, 2, 3, 8, 8))))
+	live := input(g, "live", randTensor(rng, 2, 3, 8, 8))
+	w := input(g, "w", randTensor(rng, 4, 4, 4, 4))
+	stoppedPair := G.Must(ConcatChannels(a, b))
+	livePair := G.Must(ConcatChannels(a, live))
+	y1 := G.Must(Conv2d(stoppedPair, w, 2, 1))
+	y2 := G.Must(Conv2d(livePair, w, 2, 1))
+	cost := G.Must(G.Add(G.Must(G.Sum(y1)), G.Must(G.Sum(y2))))
+	grads, err := G.Grad(cost, w, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countOps(g, "Conv2dBackwardData"); n != 1 {
+		t.Errorf("%d input-gradient convolutions, want 1 (only for the pair with a live operand)", n)
+	}
+	run(t, g)
+	if grads[1].Value() == nil {
+		t.Error("no gradient for the live operand")
+	}
+}

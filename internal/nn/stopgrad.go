@@ -45,7 +45,8 @@ func (op stopGradOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 // StopGradient returns x unchanged as a value that gradients do not flow
 // through (PyTorch's detach). Use it for data inputs and for a generator
 // output fed to the discriminator in the discriminator's step; Conv2d and
-// ConvTranspose2d then skip computing the unused input gradient.
+// ConvTranspose2d then skip computing the unused input gradient of any
+// operand computed only from StopGradient outputs and constants.
 func StopGradient(x *G.Node) (*G.Node, error) {
 	n, err := G.ApplyOp(stopGradOp{}, x)
 	if err != nil {
@@ -54,9 +55,34 @@ func StopGradient(x *G.Node) (*G.Node, error) {
 	return n, nil
 }
 
-// isStopped reports whether gradients cannot flow into n because it is a
-// StopGradient output.
-func isStopped(n *G.Node) bool {
-	_, ok := n.Op().(stopGradOp)
-	return ok
+// isStopped reports whether no gradient can flow into n: it is a
+// StopGradient output or a constant, or every operand it is computed from
+// is. Input nodes are never stopped, since G.Grad may be asked for them.
+func isStopped(n *G.Node) bool { return stopped(n, map[*G.Node]bool{}) }
+
+func stopped(n *G.Node, memo map[*G.Node]bool) bool {
+	if v, ok := memo[n]; ok {
+		return v
+	}
+	var res bool
+	switch {
+	case n.Op() == nil: // input variable
+		res = false
+	default:
+		if _, ok := n.Op().(stopGradOp); ok {
+			res = true
+			break
+		}
+		// A constant has an op and no operands, so it counts as stopped.
+		res = true
+		children := n.Graph().From(n.ID())
+		for children.Next() {
+			if c, ok := children.Node().(*G.Node); !ok || !stopped(c, memo) {
+				res = false
+				break
+			}
+		}
+	}
+	memo[n] = res
+	return res
 }
