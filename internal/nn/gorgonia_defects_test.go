@@ -274,3 +274,33 @@ func TestGorgoniaDefectGradTwiceDropsGradient(t *testing.T) {
 		}
 	}
 }
+
+// Defect: a TapeMachine's RunAll leaves its program counter at the end, so a
+// second RunAll without Reset silently executes nothing and the outputs keep
+// the previous run's values.
+// Workaround (for callers): Reset before every RunAll.
+func TestGorgoniaDefectRunAllNeedsReset(t *testing.T) {
+	g := G.NewGraph()
+	xv := tensor.New(tensor.WithBacking([]float64{1, 2}))
+	x := G.NewTensor(g, tensor.Float64, 1, G.WithShape(2), G.WithName("x"), G.WithValue(xv))
+	s := G.Must(G.Sum(x))
+	m := G.NewTapeMachine(g)
+	defer m.Close()
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	xv.Float64s()[0] = 10
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Value().Data().(float64); got != 3 {
+		t.Errorf("second RunAll without Reset gave %g; the defect keeps the stale 3 (correct: 12): gorgonia may be fixed", got)
+	}
+	m.Reset()
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Value().Data().(float64); got != 12 {
+		t.Errorf("after Reset RunAll gave %g, want 12", got)
+	}
+}
