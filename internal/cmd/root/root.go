@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
 )
@@ -46,5 +47,6 @@ the one before.`,
 	cmd.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 
 	cmd.AddCommand(version.NewCmdVersion(f))
+	cmd.AddCommand(traincmd.NewCmdTrain(f, nil))
 	return cmd
 }

@@ -1,0 +1,115 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Record is one line of metrics.jsonl. Training lines carry the step's
+// losses; validation lines carry ValL1 (the paper's Fig. 2 measure: plain L1
+// on the fixed validation set) and ValCompL1.
+type Record struct {
+	Step      int      `json:"step"`
+	Kind      string   `json:"kind"` // "train" or "val"
+	Time      float64  `json:"time"` // seconds since the run (or resume) started
+	D         *float64 `json:"d,omitempty"`
+	GAdv      *float64 `json:"g_adv,omitempty"`
+	GRec      *float64 `json:"g_rec,omitempty"`
+	L1        *float64 `json:"l1,omitempty"`
+	DReal     *float64 `json:"d_real,omitempty"`
+	DFake     *float64 `json:"d_fake,omitempty"`
+	ValL1     *float64 `json:"val_l1,omitempty"`
+	ValCompL1 *float64 `json:"val_comp_l1,omitempty"`
+}
+
+func f64(x float64) *float64 { return &x }
+
+// MetricsLog appends records to a JSONL file.
+type MetricsLog struct {
+	f *os.File
+	w *bufio.Writer
+}
+
+// OpenMetrics opens path for appending. If keepUpTo ≥ 0, lines of steps
+// after keepUpTo are dropped first: a resumed run continues from its
+// checkpoint, and records written after that checkpoint by the interrupted
+// run would otherwise appear twice.
+func OpenMetrics(path string, keepUpTo int) (*MetricsLog, error) {
+	if keepUpTo >= 0 {
+		if err := truncateAfter(path, keepUpTo); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("metrics log: %w", err)
+	}
+	return &MetricsLog{f: f, w: bufio.NewWriter(f)}, nil
+}
+
+func truncateAfter(path string, step int) error {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("metrics log: %w", err)
+	}
+	var kept bytes.Buffer
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		var r Record
+		if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &r) != nil {
+			continue // a torn last line from a crash
+		}
+		if r.Step <= step {
+			kept.Write(line)
+		}
+	}
+	return os.WriteFile(path, kept.Bytes(), 0o644)
+}
+
+// Write appends one record.
+func (m *MetricsLog) Write(r Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = m.w.Write(b)
+	return err
+}
+
+// Flush writes buffered records to the file.
+func (m *MetricsLog) Flush() error { return m.w.Flush() }
+
+// Close flushes and closes the file.
+func (m *MetricsLog) Close() error {
+	err := m.w.Flush()
+	if cerr := m.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ReadMetrics parses a metrics.jsonl file.
+func ReadMetrics(path string) ([]Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []Record
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, fmt.Errorf("%s line %d: %w", path, i+1, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

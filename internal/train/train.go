@@ -1,0 +1,254 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/colorize-dev/colorize/internal/checkpoint"
+	"github.com/colorize-dev/colorize/internal/config"
+	"github.com/colorize-dev/colorize/internal/data"
+	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/loss"
+	"github.com/colorize-dev/colorize/internal/progress"
+)
+
+// Options configure one training run.
+type Options struct {
+	Config config.Config
+	// Resume continues from the newest checkpoint in Config.Train.Out.
+	Resume bool
+	// Progress receives the progress bar; TTY redraws it in place.
+	Progress io.Writer
+	TTY      bool
+	Logger   *slog.Logger
+}
+
+// Result summarises a finished (or interrupted) run.
+type Result struct {
+	Step        int
+	Interrupted bool
+	LastCkpt    string
+	BestValL1   float64
+	LastValL1   float64
+}
+
+// ErrNonFinite is returned (wrapped) when a loss becomes NaN or infinite.
+var ErrNonFinite = errors.New("non-finite loss")
+
+// Run trains until Config.Train.Steps, ctx is cancelled (a checkpoint is
+// saved, and Result.Interrupted set), or an error occurs.
+func Run(ctx context.Context, opts Options) (Result, error) {
+	cfg := opts.Config
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	out := cfg.Train.Out
+	if err := os.MkdirAll(filepath.Join(out, "samples"), 0o755); err != nil {
+		return Result{}, fmt.Errorf("run folder: %w", err)
+	}
+	kind, err := loss.ByName(cfg.Train.Loss)
+	if err != nil {
+		return Result{}, fmt.Errorf("config key \"train.loss\": %w", err)
+	}
+
+	ds, err := data.Open(cfg, data.Options{Logger: log})
+	if err != nil {
+		return Result{}, err
+	}
+	mc := cfg.Model
+	model, err := gan.NewModel(gan.NewModelConfig(mc.Depth, mc.NGF, mc.NDF, mc.DLayers, mc.Dropout), cfg.Seed)
+	if err != nil {
+		return Result{}, err
+	}
+	tc := gan.TrainConfig{Loss: kind, DetachWeights: cfg.Train.DetachWeights, Lambda: cfg.Train.Lambda, LR: cfg.Train.LR, Beta1: cfg.Train.Beta1, Beta2: cfg.Train.Beta2}
+	size := cfg.Data.Size
+	tr, err := gan.NewTrainer(model, tc, cfg.Train.Batch, size, size)
+	if err != nil {
+		return Result{}, err
+	}
+	defer tr.Close()
+
+	res := Result{BestValL1: math.Inf(1), LastValL1: math.NaN()}
+	step, epoch, offset := 0, 0, 0
+	if opts.Resume {
+		path, err := checkpoint.Latest(out)
+		if err != nil && !os.IsNotExist(err) {
+			return res, err
+		}
+		if path == "" {
+			return res, fmt.Errorf("--resume: no checkpoint in %s", out)
+		}
+		f, err := checkpoint.Read(path)
+		if err != nil {
+			return res, err
+		}
+		if err := sameArchitecture(f.Config, cfg); err != nil {
+			return res, fmt.Errorf("--resume from %s: %w", path, err)
+		}
+		if err := f.LoadModel(model); err != nil {
+			return res, err
+		}
+		if err := f.LoadOptimizers(model, tr.OptG, tr.OptD); err != nil {
+			return res, err
+		}
+		step, epoch, offset = f.Step, f.Epoch, f.Offset
+		res.BestValL1, res.LastValL1, res.LastCkpt = f.BestValL1, f.ValL1, path
+		log.Info("resumed", "checkpoint", path, "step", step)
+	}
+	res.Step = step
+	if err := checkpoint.WriteFileAtomic(filepath.Join(out, "config.yaml"), []byte(cfg.YAML())); err != nil {
+		return res, err
+	}
+	keep := -1
+	if opts.Resume {
+		keep = step
+	}
+	metrics, err := OpenMetrics(filepath.Join(out, "metrics.jsonl"), keep)
+	if err != nil {
+		return res, err
+	}
+	defer metrics.Close()
+
+	val, err := newValidator(ds, model.Gen, cfg)
+	if err != nil {
+		return res, err
+	}
+	defer val.Close()
+
+	save := func() error {
+		st := &checkpoint.State{
+			Meta:  checkpoint.Meta{Step: step, Epoch: epoch, Offset: offset, ValL1: res.LastValL1, BestValL1: res.BestValL1, Config: cfg},
+			Model: model, OptG: tr.OptG, OptD: tr.OptD,
+		}
+		path := filepath.Join(out, checkpoint.StepName(step))
+		if err := checkpoint.Save(path, st); err != nil {
+			return err
+		}
+		res.LastCkpt = path
+		if err := metrics.Flush(); err != nil {
+			return err
+		}
+		return checkpoint.Prune(out, cfg.Train.KeepLast)
+	}
+
+	batches, err := ds.Train(cfg.Seed, cfg.Train.Batch)
+	if err != nil {
+		return res, fmt.Errorf("data %s: %w", cfg.Data.Dir, err)
+	}
+	batches.StartStep(step)
+	defer batches.Close()
+	per := batches.BatchesPerEpoch()
+	input := make([]float32, cfg.Train.Batch*5*size*size)
+	start := time.Now()
+	bar := progress.New(opts.Progress, opts.TTY, "train", cfg.Train.Steps, step)
+	defer bar.Finish()
+
+	for step < cfg.Train.Steps {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		b, err := batches.Next()
+		if err != nil {
+			return res, err
+		}
+		b.Input(input)
+		l, err := tr.Step(input, b.Color, StepSeed(cfg.Seed, step+1))
+		if err != nil {
+			return res, fmt.Errorf("step %d: %w", step+1, err)
+		}
+		if l.Nonfin {
+			return res, fmt.Errorf("step %d: %w (D %g, G adversarial %g, G reconstruction %g); stopped, the last good checkpoint is %s",
+				step+1, ErrNonFinite, l.D, l.GAdv, l.GRec, orNone(res.LastCkpt))
+		}
+		step++
+		epoch, offset = step/per, step%per
+		res.Step = step
+		if err := metrics.Write(Record{Step: step, Kind: "train", Time: time.Since(start).Seconds(),
+			D: f64(l.D), GAdv: f64(l.GAdv), GRec: f64(l.GRec), L1: f64(l.L1), DReal: f64(l.DReal), DFake: f64(l.DFake)}); err != nil {
+			return res, err
+		}
+		status := fmt.Sprintf("D %.3f G_adv %.3f %s %.4f", l.D, l.GAdv, cfg.Train.Loss, l.GRec)
+		if !math.IsNaN(res.LastValL1) {
+			status += fmt.Sprintf(" val_L1 %.4f", res.LastValL1)
+		}
+		bar.Update(step, status)
+
+		improved := false
+		if step%cfg.Train.ValEvery == 0 || step == cfg.Train.Steps {
+			v, err := val.Measure()
+			if err != nil {
+				return res, err
+			}
+			res.LastValL1 = v.L1
+			if err := metrics.Write(Record{Step: step, Kind: "val", Time: time.Since(start).Seconds(), ValL1: f64(v.L1), ValCompL1: f64(v.CompL1)}); err != nil {
+				return res, err
+			}
+			if v.L1 < res.BestValL1 {
+				res.BestValL1, improved = v.L1, true
+			}
+		}
+		if step%cfg.Train.SampleEvery == 0 || step == cfg.Train.Steps {
+			if err := val.SaveSamples(filepath.Join(out, "samples", fmt.Sprintf("step-%08d.png", step))); err != nil {
+				return res, err
+			}
+		}
+		if step%cfg.Train.CheckpointEvery == 0 || step == cfg.Train.Steps || improved {
+			if err := save(); err != nil {
+				return res, err
+			}
+			if improved {
+				if err := checkpoint.CopyAtomic(res.LastCkpt, filepath.Join(out, checkpoint.BestName)); err != nil {
+					return res, err
+				}
+			}
+		}
+	}
+	if res.Interrupted {
+		if res.LastCkpt == "" || filepath.Base(res.LastCkpt) != checkpoint.StepName(step) {
+			if err := save(); err != nil {
+				return res, fmt.Errorf("interrupted at step %d, and saving failed: %w", step, err)
+			}
+		}
+		log.Info("interrupted; checkpoint saved", "step", step, "checkpoint", res.LastCkpt)
+	}
+	return res, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none yet)"
+	}
+	return s
+}
+
+// StepSeed derives the dropout seed of a step from the run seed.
+func StepSeed(seed int64, step int) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "dropout/%d/%d", seed, step)
+	return h.Sum64()
+}
+
+// sameArchitecture refuses to resume a run with a different model or data size.
+func sameArchitecture(saved, now config.Config) error {
+	if saved.Model != now.Model {
+		return fmt.Errorf("the checkpoint's model %+v differs from the config's %+v", saved.Model, now.Model)
+	}
+	if saved.Data.Size != now.Data.Size || saved.Train.Batch != now.Train.Batch {
+		return fmt.Errorf("the checkpoint was trained at data.size %d, train.batch %d; the config says %d, %d",
+			saved.Data.Size, saved.Train.Batch, now.Data.Size, now.Train.Batch)
+	}
+	return nil
+}
