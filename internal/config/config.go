@@ -122,7 +122,8 @@ func Default() Config {
 			Flip: true, CropScale: 0.85,
 		},
 		Hints: HintConfig{MinCount: 1, MaxCount: 16, Patch: 5, NoneProb: 0.1},
-		XDoG:  XDoGConfig{Sigma: 0.8, K: 1.6, P: 20, Eps: 0.7, Phi: 10},
+		// Tuned on openmoji128 against its drawn line art (internal/lineart).
+		XDoG:  XDoGConfig{Sigma: 0.8, K: 1.6, P: 5, Eps: 0, Phi: 100},
 		Model: ModelConfig{Depth: 7, NGF: 64, NDF: 64, DLayers: 3, Dropout: 0.5},
 		Train: TrainConfig{
 			Loss: "compensated_l1", Lambda: 100, Batch: 4, Steps: 10000,

@@ -1,0 +1,84 @@
+package data
+
+import "github.com/colorize-dev/colorize/internal/config"
+
+// Where a simulated user puts a hint: off the lines (line art lighter than
+// mid-gray) and on color rather than on white paper (some channel darker than
+// about 230/255). These are thresholds on [-1, 1] values.
+const (
+	hintLineMin  = 0.0
+	hintPaperMax = 0.8
+)
+
+// hintCount draws the number of hint patches: none with probability
+// NoneProb, otherwise uniform in [MinCount, MaxCount].
+func hintCount(g *rng, cfg config.HintConfig) int {
+	if g.float64() < cfg.NoneProb {
+		return 0
+	}
+	return cfg.MinCount + g.intn(cfg.MaxCount-cfg.MinCount+1)
+}
+
+// sampleHints fills hint [4,S,S] from an example's line [1,S,S] and color
+// [3,S,S] (all in [-1, 1]) the way a user would place hints: a random number
+// of Patch×Patch squares (hintCount), each centered on a uniformly chosen
+// pixel that is off the lines and not paper-white (falling back to any pixel
+// off the lines, then any pixel), moved inside the picture if it sticks out,
+// and filled with the original's mean color over the square. Channels 0–2
+// hold that color where channel 3, the mask, is 1, and 0 elsewhere. Later
+// squares overwrite earlier ones where they overlap. It returns the number of
+// squares placed.
+func sampleHints(g *rng, cfg config.HintConfig, line, color []float32, size int, hint []float32) int {
+	n := size * size
+	for i := range hint[:4*n] {
+		hint[i] = 0
+	}
+	count := hintCount(g, cfg)
+	if count == 0 {
+		return 0
+	}
+	var cand, offLine []int32
+	for i := 0; i < n; i++ {
+		if line[i] <= hintLineMin {
+			continue
+		}
+		offLine = append(offLine, int32(i))
+		if color[i] < hintPaperMax || color[n+i] < hintPaperMax || color[2*n+i] < hintPaperMax {
+			cand = append(cand, int32(i))
+		}
+	}
+	if len(cand) == 0 {
+		cand = offLine
+	}
+	p := min(cfg.Patch, size)
+	for k := 0; k < count; k++ {
+		var at int
+		if len(cand) > 0 {
+			at = int(cand[g.intn(len(cand))])
+		} else {
+			at = g.intn(n)
+		}
+		x0 := min(max(at%size-p/2, 0), size-p)
+		y0 := min(max(at/size-p/2, 0), size-p)
+		for c := 0; c < 3; c++ {
+			var s float64
+			for y := y0; y < y0+p; y++ {
+				for x := x0; x < x0+p; x++ {
+					s += float64(color[c*n+y*size+x])
+				}
+			}
+			mean := float32(s / float64(p*p))
+			for y := y0; y < y0+p; y++ {
+				for x := x0; x < x0+p; x++ {
+					hint[c*n+y*size+x] = mean
+				}
+			}
+		}
+		for y := y0; y < y0+p; y++ {
+			for x := x0; x < x0+p; x++ {
+				hint[3*n+y*size+x] = 1
+			}
+		}
+	}
+	return count
+}
