@@ -129,7 +129,11 @@ func (t *Trainer) buildD() error {
 	if err != nil {
 		return err
 	}
-	realPair, err := nn.ConcatChannels(cond, real)
+	realData, err := nn.StopGradient(real)
+	if err != nil {
+		return err
+	}
+	realPair, err := nn.ConcatChannels(cond, realData)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,10 @@ type Options struct {
 	Progress io.Writer
 	TTY      bool
 	Logger   *slog.Logger
+
+	// afterStep, if set, runs after each finished step (tests use it to
+	// interrupt or to corrupt the model).
+	afterStep func(step int, m *gan.Model)
 }
 
 // Result summarises a finished (or interrupted) run.
@@ -192,6 +196,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			if err != nil {
 				return res, err
 			}
+			if math.IsNaN(v.L1) || math.IsInf(v.L1, 0) {
+				return res, fmt.Errorf("step %d: %w: validation L1 is %g; stopped, the last good checkpoint is %s", step, ErrNonFinite, v.L1, orNone(res.LastCkpt))
+			}
 			res.LastValL1 = v.L1
 			if err := metrics.Write(Record{Step: step, Kind: "val", Time: time.Since(start).Seconds(), ValL1: f64(v.L1), ValCompL1: f64(v.CompL1)}); err != nil {
 				return res, err
@@ -214,6 +221,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 					return res, err
 				}
 			}
+		}
+		if opts.afterStep != nil {
+			opts.afterStep(step, model)
 		}
 	}
 	if res.Interrupted {
