@@ -1,0 +1,398 @@
+package fid
+
+import (
+	"fmt"
+
+	"github.com/colorize-dev/colorize/internal/kernels"
+)
+
+// bnEps is the BatchNorm epsilon of torchvision's BasicConv2d, which
+// pytorch-fid's network inherits.
+const bnEps = 1e-3
+
+// blockOf maps a feature dimension to the last of pytorch-fid's four blocks
+// the network must run (its InceptionV3.BLOCK_INDEX_BY_DIM).
+var blockOf = map[int]int{64: 0, 192: 1, 768: 2, 2048: 3}
+
+// act is the activation of one image: C×H×W, row-major.
+type act struct {
+	c, h, w int
+	d       []float32
+}
+
+func newAct(c, h, w int) act { return act{c, h, w, make([]float32, c*h*w)} }
+
+// ch returns the slice holding channels [c0, c0+n).
+func (a act) ch(c0, n int) []float32 { return a.d[c0*a.h*a.w : (c0+n)*a.h*a.w] }
+
+// conv is torchvision's BasicConv2d (convolution without bias, BatchNorm,
+// ReLU) with the BatchNorm folded into the filter and a bias:
+// w' = w·γ/√(var+ε), b' = β − mean·γ/√(var+ε).
+type conv struct {
+	cin, cout, kh, kw, stride, padH, padW int
+	w, b                                  []float32
+}
+
+func (c *conv) params(x act) kernels.ConvParams {
+	return kernels.ConvParams{N: 1, C: c.cin, H: x.h, W: x.w, K: c.cout, KH: c.kh, KW: c.kw,
+		StrideH: c.stride, StrideW: c.stride, PadT: c.padH, PadB: c.padH, PadL: c.padW, PadR: c.padW}
+}
+
+// into writes relu(conv(x)) into out, which must hold cout×OutH×OutW values.
+func (c *conv) into(x act, out []float32) (h, w int) {
+	if x.c != c.cin {
+		panic(fmt.Sprintf("fid: conv expects %d channels, got %d", c.cin, x.c))
+	}
+	p := c.params(x)
+	kernels.Conv2DForward(p, x.d, c.w, c.b, out)
+	kernels.ReLU(out, out)
+	return p.OutH(), p.OutW()
+}
+
+// apply returns relu(conv(x)) in a new activation.
+func (c *conv) apply(x act) act {
+	p := c.params(x)
+	y := newAct(c.cout, p.OutH(), p.OutW())
+	c.into(x, y.d)
+	return y
+}
+
+// builder reads BasicConv2d layers from a state dict, keeping the first
+// error so that the network can be declared without error checks per layer.
+type builder struct {
+	sd  map[string]Tensor
+	err error
+}
+
+func (b *builder) tensor(name string, shape ...int) []float32 {
+	t, ok := b.sd[name]
+	if !ok {
+		if b.err == nil {
+			b.err = fmt.Errorf("missing tensor %s (a pytorch-fid Inception state dict has keys like Mixed_5b.branch1x1.conv.weight)", name)
+		}
+		return nil
+	}
+	if !equalShape(t.Shape, shape) {
+		if b.err == nil {
+			b.err = fmt.Errorf("tensor %s has shape %v, want %v", name, t.Shape, shape)
+		}
+		return nil
+	}
+	return t.Data
+}
+
+// conv reads prefix.conv.weight and prefix.bn.{weight,bias,running_mean,
+// running_var} and folds them.
+func (b *builder) conv(prefix string, cin, cout, kh, kw, stride, padH, padW int) *conv {
+	w := b.tensor(prefix+".conv.weight", cout, cin, kh, kw)
+	gamma := b.tensor(prefix+".bn.weight", cout)
+	beta := b.tensor(prefix+".bn.bias", cout)
+	mean := b.tensor(prefix+".bn.running_mean", cout)
+	variance := b.tensor(prefix+".bn.running_var", cout)
+	c := &conv{cin: cin, cout: cout, kh: kh, kw: kw, stride: stride, padH: padH, padW: padW}
+	if b.err != nil {
+		return c
+	}
+	c.w = make([]float32, len(w))
+	c.b = make([]float32, cout)
+	per := cin * kh * kw
+	for k := 0; k < cout; k++ {
+		if variance[k] < 0 {
+			b.err = fmt.Errorf("tensor %s.bn.running_var[%d] = %g is negative", prefix, k, variance[k])
+			return c
+		}
+		s := float64(gamma[k]) / sqrt(float64(variance[k])+bnEps)
+		for i := k * per; i < (k+1)*per; i++ {
+			c.w[i] = float32(float64(w[i]) * s)
+		}
+		c.b[k] = float32(float64(beta[k]) - float64(mean[k])*s)
+	}
+	return c
+}
+
+// square is a k×k convolution with equal padding on every side.
+func (b *builder) square(prefix string, cin, cout, k, stride, pad int) *conv {
+	return b.conv(prefix, cin, cout, k, k, stride, pad, pad)
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func maxPool(x act, k, stride, pad int) act {
+	p := kernels.Pool2DParams(1, x.c, x.h, x.w, k, stride, pad)
+	y := newAct(x.c, p.OutH(), p.OutW())
+	kernels.MaxPool2D(p, x.d, y.d)
+	return y
+}
+
+// avgPool3 is the 3×3, stride 1, padding 1 average pool of pytorch-fid's
+// patched blocks: TensorFlow's pool, which leaves the padded zeros out of
+// the mean (count_include_pad=False).
+func avgPool3(x act) act {
+	p := kernels.Pool2DParams(1, x.c, x.h, x.w, 3, 1, 1)
+	y := newAct(x.c, x.h, x.w)
+	kernels.AvgPool2D(p, x.d, y.d, false)
+	return y
+}
+
+// blockA is pytorch-fid's FIDInceptionA (Mixed_5b, 5c, 5d).
+type blockA struct{ b1, b5a, b5b, b3a, b3b, b3c, pool *conv }
+
+func newBlockA(b *builder, name string, cin, poolFeatures int) *blockA {
+	return &blockA{
+		b1:   b.square(name+".branch1x1", cin, 64, 1, 1, 0),
+		b5a:  b.square(name+".branch5x5_1", cin, 48, 1, 1, 0),
+		b5b:  b.square(name+".branch5x5_2", 48, 64, 5, 1, 2),
+		b3a:  b.square(name+".branch3x3dbl_1", cin, 64, 1, 1, 0),
+		b3b:  b.square(name+".branch3x3dbl_2", 64, 96, 3, 1, 1),
+		b3c:  b.square(name+".branch3x3dbl_3", 96, 96, 3, 1, 1),
+		pool: b.square(name+".branch_pool", cin, poolFeatures, 1, 1, 0),
+	}
+}
+
+func (m *blockA) forward(x act) act {
+	y := newAct(224+m.pool.cout, x.h, x.w)
+	m.b1.into(x, y.ch(0, 64))
+	m.b5b.into(m.b5a.apply(x), y.ch(64, 64))
+	m.b3c.into(m.b3b.apply(m.b3a.apply(x)), y.ch(128, 96))
+	m.pool.into(avgPool3(x), y.ch(224, m.pool.cout))
+	return y
+}
+
+// blockB is torchvision's InceptionB (Mixed_6a), unpatched.
+type blockB struct{ b3, bd1, bd2, bd3 *conv }
+
+func newBlockB(b *builder, name string, cin int) *blockB {
+	return &blockB{
+		b3:  b.square(name+".branch3x3", cin, 384, 3, 2, 0),
+		bd1: b.square(name+".branch3x3dbl_1", cin, 64, 1, 1, 0),
+		bd2: b.square(name+".branch3x3dbl_2", 64, 96, 3, 1, 1),
+		bd3: b.square(name+".branch3x3dbl_3", 96, 96, 3, 2, 0),
+	}
+}
+
+func (m *blockB) forward(x act) act {
+	pool := maxPool(x, 3, 2, 0)
+	y := newAct(384+96+x.c, pool.h, pool.w)
+	m.b3.into(x, y.ch(0, 384))
+	m.bd3.into(m.bd2.apply(m.bd1.apply(x)), y.ch(384, 96))
+	copy(y.ch(480, x.c), pool.d)
+	return y
+}
+
+// blockC is pytorch-fid's FIDInceptionC (Mixed_6b … 6e).
+type blockC struct {
+	b1, b7a, b7b, b7c *conv
+	bd                [5]*conv
+	pool              *conv
+}
+
+func newBlockC(b *builder, name string, cin, c7 int) *blockC {
+	return &blockC{
+		b1:  b.square(name+".branch1x1", cin, 192, 1, 1, 0),
+		b7a: b.square(name+".branch7x7_1", cin, c7, 1, 1, 0),
+		b7b: b.conv(name+".branch7x7_2", c7, c7, 1, 7, 1, 0, 3),
+		b7c: b.conv(name+".branch7x7_3", c7, 192, 7, 1, 1, 3, 0),
+		bd: [5]*conv{
+			b.square(name+".branch7x7dbl_1", cin, c7, 1, 1, 0),
+			b.conv(name+".branch7x7dbl_2", c7, c7, 7, 1, 1, 3, 0),
+			b.conv(name+".branch7x7dbl_3", c7, c7, 1, 7, 1, 0, 3),
+			b.conv(name+".branch7x7dbl_4", c7, c7, 7, 1, 1, 3, 0),
+			b.conv(name+".branch7x7dbl_5", c7, 192, 1, 7, 1, 0, 3),
+		},
+		pool: b.square(name+".branch_pool", cin, 192, 1, 1, 0),
+	}
+}
+
+func (m *blockC) forward(x act) act {
+	y := newAct(768, x.h, x.w)
+	m.b1.into(x, y.ch(0, 192))
+	m.b7c.into(m.b7b.apply(m.b7a.apply(x)), y.ch(192, 192))
+	t := x
+	for _, c := range m.bd[:4] {
+		t = c.apply(t)
+	}
+	m.bd[4].into(t, y.ch(384, 192))
+	m.pool.into(avgPool3(x), y.ch(576, 192))
+	return y
+}
+
+// blockD is torchvision's InceptionD (Mixed_7a), unpatched.
+type blockD struct{ b3a, b3b, b7a, b7b, b7c, b7d *conv }
+
+func newBlockD(b *builder, name string, cin int) *blockD {
+	return &blockD{
+		b3a: b.square(name+".branch3x3_1", cin, 192, 1, 1, 0),
+		b3b: b.square(name+".branch3x3_2", 192, 320, 3, 2, 0),
+		b7a: b.square(name+".branch7x7x3_1", cin, 192, 1, 1, 0),
+		b7b: b.conv(name+".branch7x7x3_2", 192, 192, 1, 7, 1, 0, 3),
+		b7c: b.conv(name+".branch7x7x3_3", 192, 192, 7, 1, 1, 3, 0),
+		b7d: b.square(name+".branch7x7x3_4", 192, 192, 3, 2, 0),
+	}
+}
+
+func (m *blockD) forward(x act) act {
+	pool := maxPool(x, 3, 2, 0)
+	y := newAct(320+192+x.c, pool.h, pool.w)
+	m.b3b.into(m.b3a.apply(x), y.ch(0, 320))
+	m.b7d.into(m.b7c.apply(m.b7b.apply(m.b7a.apply(x))), y.ch(320, 192))
+	copy(y.ch(512, x.c), pool.d)
+	return y
+}
+
+// blockE is pytorch-fid's FIDInceptionE_1 (Mixed_7b: average pool without
+// the padded zeros) or, with maxPool, FIDInceptionE_2 (Mixed_7c: a 3×3 max
+// pool, a quirk of the TensorFlow graph pytorch-fid reproduces).
+type blockE struct {
+	b1, b3, b3a, b3b, bd1, bd2, bda, bdb, pool *conv
+	maxPool                                    bool
+}
+
+func newBlockE(b *builder, name string, cin int, maxPool bool) *blockE {
+	return &blockE{
+		b1:      b.square(name+".branch1x1", cin, 320, 1, 1, 0),
+		b3:      b.square(name+".branch3x3_1", cin, 384, 1, 1, 0),
+		b3a:     b.conv(name+".branch3x3_2a", 384, 384, 1, 3, 1, 0, 1),
+		b3b:     b.conv(name+".branch3x3_2b", 384, 384, 3, 1, 1, 1, 0),
+		bd1:     b.square(name+".branch3x3dbl_1", cin, 448, 1, 1, 0),
+		bd2:     b.square(name+".branch3x3dbl_2", 448, 384, 3, 1, 1),
+		bda:     b.conv(name+".branch3x3dbl_3a", 384, 384, 1, 3, 1, 0, 1),
+		bdb:     b.conv(name+".branch3x3dbl_3b", 384, 384, 3, 1, 1, 1, 0),
+		pool:    b.square(name+".branch_pool", cin, 192, 1, 1, 0),
+		maxPool: maxPool,
+	}
+}
+
+func (m *blockE) forward(x act) act {
+	y := newAct(2048, x.h, x.w)
+	m.b1.into(x, y.ch(0, 320))
+	t := m.b3.apply(x)
+	m.b3a.into(t, y.ch(320, 384))
+	m.b3b.into(t, y.ch(704, 384))
+	t = m.bd2.apply(m.bd1.apply(x))
+	m.bda.into(t, y.ch(1088, 384))
+	m.bdb.into(t, y.ch(1472, 384))
+	var p act
+	if m.maxPool {
+		p = maxPool(x, 3, 1, 1)
+	} else {
+		p = avgPool3(x)
+	}
+	m.pool.into(p, y.ch(1856, 192))
+	return y
+}
+
+// Model is pytorch-fid's Inception-v3 feature extractor with loaded weights,
+// cut after the block that produces the chosen feature dimension. It is
+// safe for concurrent use: forward passes allocate their own activations.
+type Model struct {
+	dims, last int
+
+	stem             [5]*conv // Conv2d_1a_3x3, 2a_3x3, 2b_3x3, 3b_1x1, 4a_3x3
+	mixed5           [3]*blockA
+	mixed6a          *blockB
+	mixed6           [4]*blockC // 6b … 6e
+	mixed7a          *blockD
+	mixed7b, mixed7c *blockE
+}
+
+// New builds the network for dims (64, 192, 768 or 2048) from a state dict
+// with the key names of pytorch-fid's weight file (torchvision Inception3
+// names such as Conv2d_1a_3x3.conv.weight and Mixed_7c.branch_pool.bn.bias).
+// Tensors of blocks the chosen dims does not need are not required; extra
+// tensors (fc, num_batches_tracked) are ignored.
+func New(sd map[string]Tensor, dims int) (*Model, error) {
+	last, ok := blockOf[dims]
+	if !ok {
+		return nil, fmt.Errorf("inception: feature dims %d: want 64, 192, 768 or 2048", dims)
+	}
+	b := &builder{sd: sd}
+	m := &Model{dims: dims, last: last}
+	m.stem[0] = b.square("Conv2d_1a_3x3", 3, 32, 3, 2, 0)
+	m.stem[1] = b.square("Conv2d_2a_3x3", 32, 32, 3, 1, 0)
+	m.stem[2] = b.square("Conv2d_2b_3x3", 32, 64, 3, 1, 1)
+	if last >= 1 {
+		m.stem[3] = b.square("Conv2d_3b_1x1", 64, 80, 1, 1, 0)
+		m.stem[4] = b.square("Conv2d_4a_3x3", 80, 192, 3, 1, 0)
+	}
+	if last >= 2 {
+		m.mixed5 = [3]*blockA{
+			newBlockA(b, "Mixed_5b", 192, 32),
+			newBlockA(b, "Mixed_5c", 256, 64),
+			newBlockA(b, "Mixed_5d", 288, 64),
+		}
+		m.mixed6a = newBlockB(b, "Mixed_6a", 288)
+		m.mixed6 = [4]*blockC{
+			newBlockC(b, "Mixed_6b", 768, 128),
+			newBlockC(b, "Mixed_6c", 768, 160),
+			newBlockC(b, "Mixed_6d", 768, 160),
+			newBlockC(b, "Mixed_6e", 768, 192),
+		}
+	}
+	if last >= 3 {
+		m.mixed7a = newBlockD(b, "Mixed_7a", 768)
+		m.mixed7b = newBlockE(b, "Mixed_7b", 1280, false)
+		m.mixed7c = newBlockE(b, "Mixed_7c", 2048, true)
+	}
+	if b.err != nil {
+		return nil, fmt.Errorf("inception: %w", b.err)
+	}
+	return m, nil
+}
+
+// Load reads pytorch-fid's weight file (or one with the same keys) and
+// builds the network for dims. A missing file gives a *MissingWeightsError
+// that says where the file is published.
+func Load(path string, dims int) (*Model, error) {
+	sd, err := LoadStateDict(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := New(sd, dims)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Dims is the length of the feature vectors the model returns.
+func (m *Model) Dims() int { return m.dims }
+
+// forward runs the blocks up to m.last on a 3×299×299 input in [−1, 1] and
+// writes the spatially averaged output (pytorch-fid averages every block's
+// output to 1×1, which the final block already is) into feat.
+func (m *Model) forward(x act, feat []float32) {
+	x = m.stem[0].apply(x)
+	x = m.stem[1].apply(x)
+	x = m.stem[2].apply(x)
+	x = maxPool(x, 3, 2, 0)
+	if m.last >= 1 {
+		x = m.stem[3].apply(x)
+		x = m.stem[4].apply(x)
+		x = maxPool(x, 3, 2, 0)
+	}
+	if m.last >= 2 {
+		for _, blk := range m.mixed5 {
+			x = blk.forward(x)
+		}
+		x = m.mixed6a.forward(x)
+		for _, blk := range m.mixed6 {
+			x = blk.forward(x)
+		}
+	}
+	if m.last >= 3 {
+		x = m.mixed7a.forward(x)
+		x = m.mixed7b.forward(x)
+		x = m.mixed7c.forward(x)
+	}
+	kernels.GlobalAvgPool(1, x.c, x.h*x.w, x.d, feat)
+}

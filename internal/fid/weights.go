@@ -1,0 +1,180 @@
+package fid
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/nlpodyssey/gopickle/pytorch"
+	"github.com/nlpodyssey/gopickle/types"
+)
+
+// Facts about pytorch-fid's published weights file.
+const (
+	// WeightsFile is the file name pytorch-fid publishes.
+	WeightsFile = "pt_inception-2015-12-05-6726825d.pth"
+	// WeightsURL is where pytorch-fid publishes it. colorize never downloads
+	// it; the missing-file error tells the user to.
+	WeightsURL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + WeightsFile
+	// WeightsSHA256Prefix is the start of the file's SHA-256 (torch.hub names
+	// files after it).
+	WeightsSHA256Prefix = "6726825d"
+	// weightsSize is the approximate size of the file, for the error message.
+	weightsSize = "about 95.6 MB (91 MiB)"
+)
+
+// Tensor is one named array of a state dict, as float32 in row-major order.
+type Tensor struct {
+	Shape []int
+	Data  []float32
+}
+
+// DefaultWeightsPath is where colorize looks for the weights when neither a
+// flag nor the config names a file: $XDG_CACHE_HOME/colorize/WeightsFile, or
+// ~/.cache/colorize/WeightsFile (os.UserCacheDir's rules).
+func DefaultWeightsPath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "colorize", WeightsFile)
+}
+
+// MissingWeightsError reports that the Inception weights file is absent and
+// says how to get it.
+type MissingWeightsError struct{ Path string }
+
+func (e *MissingWeightsError) Error() string {
+	return fmt.Sprintf("inception weights %s not found: download pytorch-fid's %s (%s, SHA-256 starting %s) from %s "+
+		"and save it at that path, or name the file with --inception or the config key eval.inception "+
+		"(colorize never downloads it by itself)",
+		e.Path, WeightsFile, weightsSize, WeightsSHA256Prefix, WeightsURL)
+}
+
+func (e *MissingWeightsError) Is(target error) bool { return target == fs.ErrNotExist }
+
+// LoadStateDict reads a PyTorch checkpoint written by torch.save (zip format
+// of torch ≥ 1.6 or the legacy format) holding a state dict, and returns its
+// floating-point tensors by name. Integer tensors (BatchNorm's
+// num_batches_tracked) are skipped. A missing file gives a
+// *MissingWeightsError.
+func LoadStateDict(path string) (map[string]Tensor, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, &MissingWeightsError{Path: path}
+	} else if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	obj, err := loadPickle(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	out := map[string]Tensor{}
+	add := func(k, v any) error {
+		name, ok := k.(string)
+		if !ok {
+			return fmt.Errorf("state dict key %v is a %T, not a string", k, k)
+		}
+		pt, ok := v.(*pytorch.Tensor)
+		if !ok {
+			return nil // not a tensor (metadata): ignore
+		}
+		t, ok, err := toTensor(pt)
+		if err != nil {
+			return fmt.Errorf("tensor %s: %w", name, err)
+		}
+		if ok {
+			out[name] = t
+		}
+		return nil
+	}
+	switch d := obj.(type) {
+	case *types.OrderedDict:
+		for e := d.List.Front(); e != nil; e = e.Next() {
+			entry := e.Value.(*types.OrderedDictEntry)
+			if err := add(entry.Key, entry.Value); err != nil {
+				return nil, fmt.Errorf("load %s: %w", path, err)
+			}
+		}
+	case *types.Dict:
+		for _, entry := range *d {
+			if err := add(entry.Key, entry.Value); err != nil {
+				return nil, fmt.Errorf("load %s: %w", path, err)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("load %s: top-level object is a %T, want a state dict", path, obj)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("load %s: no floating-point tensors in the state dict", path)
+	}
+	return out, nil
+}
+
+// loadPickle wraps pytorch.Load, which panics on some malformed inputs.
+func loadPickle(path string) (obj any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("not a readable PyTorch checkpoint: %v", r)
+		}
+	}()
+	return pytorch.Load(path)
+}
+
+// toTensor gathers a (possibly strided) PyTorch tensor into a dense float32
+// row-major array. ok is false for integer and boolean tensors.
+func toTensor(pt *pytorch.Tensor) (t Tensor, ok bool, err error) {
+	var at func(i int) float32
+	var n int
+	switch s := pt.Source.(type) {
+	case *pytorch.FloatStorage:
+		at, n = func(i int) float32 { return s.Data[i] }, len(s.Data)
+	case *pytorch.DoubleStorage:
+		at, n = func(i int) float32 { return float32(s.Data[i]) }, len(s.Data)
+	case *pytorch.HalfStorage:
+		at, n = func(i int) float32 { return s.Data[i] }, len(s.Data)
+	case *pytorch.BFloat16Storage:
+		at, n = func(i int) float32 { return s.Data[i] }, len(s.Data)
+	default:
+		return Tensor{}, false, nil
+	}
+	if len(pt.Stride) != len(pt.Size) {
+		return Tensor{}, false, fmt.Errorf("%d strides for %d dimensions", len(pt.Stride), len(pt.Size))
+	}
+	size := 1
+	for _, d := range pt.Size {
+		size *= d
+	}
+	t = Tensor{Shape: append([]int(nil), pt.Size...), Data: make([]float32, size)}
+	idx := make([]int, len(pt.Size))
+	for i := range t.Data {
+		off := pt.StorageOffset
+		for d, v := range idx {
+			off += v * pt.Stride[d]
+		}
+		if off < 0 || off >= n {
+			return Tensor{}, false, fmt.Errorf("element %d at storage offset %d outside storage of %d", i, off, n)
+		}
+		t.Data[i] = at(off)
+		for d := len(idx) - 1; d >= 0; d-- { // row-major increment
+			idx[d]++
+			if idx[d] < pt.Size[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
+	return t, true, nil
+}
+
+// sortedKeys lists a state dict's names, for error messages.
+func sortedKeys(m map[string]Tensor) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
