@@ -221,16 +221,52 @@ func (d *Dataset) Val(batch int) ([]*Batch, error) {
 				return nil, err
 			}
 			line, hint, color := b.slot(i - lo)
-			v := centerView(r)
-			render(r, v, size, line, color)
-			if r.Hint != nil {
-				renderHintFile(r, v, size, hint)
-			} else {
-				sampleHints(valRNG(d.val[i].item.Name), d.cfg.Hints, line, color, size, hint)
-			}
+			renderFixed(r, d.val[i].item.Name, size, d.cfg.Hints, line, hint, color)
 			b.Names[i-lo] = d.val[i].item.Name
 		}
 		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Fixed renders one example the way validation does, as a batch of one:
+// the centered square at size, no augmentation, and the example's hint file
+// or hints drawn from a generator seeded by name. `colorize prepare` writes
+// these.
+func Fixed(r *Raw, name string, size int, hints config.HintConfig) *Batch {
+	b := newBatch(1, size)
+	b.Epoch, b.Index = -1, -1
+	b.Names[0] = name
+	line, hint, color := b.slot(0)
+	renderFixed(r, name, size, hints, line, hint, color)
+	return b
+}
+
+func renderFixed(r *Raw, name string, size int, hints config.HintConfig, line, hint, color []float32) {
+	v := centerView(r)
+	render(r, v, size, line, color)
+	if r.Hint != nil {
+		renderHintFile(r, v, size, hint)
+	} else {
+		sampleHints(valRNG(name), hints, line, color, size, hint)
+	}
+}
+
+// Concat joins batches of equal H and W into one (for contact sheets).
+func Concat(bs []*Batch) (*Batch, error) {
+	if len(bs) == 0 {
+		return nil, fmt.Errorf("concat: no batches")
+	}
+	out := &Batch{H: bs[0].H, W: bs[0].W, Epoch: -1, Index: -1}
+	for _, b := range bs {
+		if b.H != out.H || b.W != out.W {
+			return nil, fmt.Errorf("concat: %dx%d batch after %dx%d", b.W, b.H, out.W, out.H)
+		}
+		out.Line = append(out.Line, b.Line...)
+		out.Hint = append(out.Hint, b.Hint...)
+		out.Color = append(out.Color, b.Color...)
+		out.Names = append(out.Names, b.Names...)
+		out.N += b.N
 	}
 	return out, nil
 }

@@ -46,9 +46,9 @@
 //
 // A simulated user places hints: with probability hints.none_prob none at
 // all, otherwise a number of squares uniform in [hints.min_count,
-// hints.max_count], each hints.patch pixels wide, centered on a random pixel
-// that is off the lines and not paper-white, and filled with the original's
-// mean color over the square. The defaults (1 to 16 squares of 5×5 pixels at
+// hints.max_count], each hints.patch pixels wide, placed at random where the
+// whole square is off the lines and not paper-white (inside a colored
+// region), and filled with the original's mean color over the square. The defaults (1 to 16 squares of 5×5 pixels at
 // 128², none for 10% of the samples) mimic a user dotting a few strokes of a
 // pen that is about 4% of the picture wide, while the hint-free tenth keeps
 // the generator able to color a bare sketch. Validation hints are drawn from a

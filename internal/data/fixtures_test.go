@@ -15,15 +15,23 @@ import (
 // openmojiDir finds shared/data/openmoji128 in a folder above the package
 // (the developers' layout has it beside the repository).
 func openmojiDir(t testing.TB) string {
+	p, ok := findOpenmoji()
+	if !ok {
+		t.Skip("shared/data/openmoji128 not found above the package; skipping the test on real data")
+	}
+	return p
+}
+
+func findOpenmoji() (string, bool) {
 	dir, _ := filepath.Abs(".")
 	for {
 		p := filepath.Join(dir, "shared", "data", "openmoji128")
 		if st, err := os.Stat(filepath.Join(p, "color")); err == nil && st.IsDir() {
-			return p
+			return p, true
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("shared/data/openmoji128 not found above the package; skipping the test on real data")
+			return "", false
 		}
 		dir = parent
 	}

@@ -22,9 +22,10 @@ func hintCount(g *rng, cfg config.HintConfig) int {
 // sampleHints fills hint [4,S,S] from an example's line [1,S,S] and color
 // [3,S,S] (all in [-1, 1]) the way a user would place hints: a random number
 // of Patch×Patch squares (hintCount), each centered on a uniformly chosen
-// pixel that is off the lines and not paper-white (falling back to any pixel
-// off the lines, then any pixel), moved inside the picture if it sticks out,
-// and filled with the original's mean color over the square. Channels 0–2
+// pixel whose whole square is off the lines and not paper-white (falling back
+// to squares whose center is, then to centers off the lines, then to any
+// pixel), moved inside the picture if it sticks out, and filled with the
+// original's mean color over the square. Channels 0–2
 // hold that color where channel 3, the mask, is 1, and 0 elsewhere. Later
 // squares overwrite earlier ones where they overlap. It returns the number of
 // squares placed.
@@ -37,20 +38,47 @@ func sampleHints(g *rng, cfg config.HintConfig, line, color []float32, size int,
 	if count == 0 {
 		return 0
 	}
-	var cand, offLine []int32
+	p := min(cfg.Patch, size)
+	// ok marks pixels a user would color; a center is best when its whole
+	// square is ok (counted with a summed-area table), else when the center
+	// itself is ok, else when it is at least off the lines.
+	ok := make([]bool, n)
+	var offLine, okCenter []int32
 	for i := 0; i < n; i++ {
 		if line[i] <= hintLineMin {
 			continue
 		}
 		offLine = append(offLine, int32(i))
 		if color[i] < hintPaperMax || color[n+i] < hintPaperMax || color[2*n+i] < hintPaperMax {
-			cand = append(cand, int32(i))
+			ok[i] = true
+			okCenter = append(okCenter, int32(i))
 		}
+	}
+	sat := make([]int32, (size+1)*(size+1))
+	for y := 0; y < size; y++ {
+		for x := 0; x < size; x++ {
+			v := int32(0)
+			if ok[y*size+x] {
+				v = 1
+			}
+			sat[(y+1)*(size+1)+x+1] = v + sat[y*(size+1)+x+1] + sat[(y+1)*(size+1)+x] - sat[y*(size+1)+x]
+		}
+	}
+	var inside []int32
+	for _, at := range okCenter {
+		x0, y0 := patchCorner(int(at), size, p)
+		x1, y1 := x0+p, y0+p
+		if sat[y1*(size+1)+x1]-sat[y0*(size+1)+x1]-sat[y1*(size+1)+x0]+sat[y0*(size+1)+x0] == int32(p*p) {
+			inside = append(inside, at)
+		}
+	}
+	cand := inside
+	if len(cand) == 0 {
+		cand = okCenter
 	}
 	if len(cand) == 0 {
 		cand = offLine
 	}
-	p := min(cfg.Patch, size)
 	for k := 0; k < count; k++ {
 		var at int
 		if len(cand) > 0 {
@@ -58,8 +86,7 @@ func sampleHints(g *rng, cfg config.HintConfig, line, color []float32, size int,
 		} else {
 			at = g.intn(n)
 		}
-		x0 := min(max(at%size-p/2, 0), size-p)
-		y0 := min(max(at/size-p/2, 0), size-p)
+		x0, y0 := patchCorner(at, size, p)
 		for c := 0; c < 3; c++ {
 			var s float64
 			for y := y0; y < y0+p; y++ {
@@ -81,4 +108,10 @@ func sampleHints(g *rng, cfg config.HintConfig, line, color []float32, size int,
 		}
 	}
 	return count
+}
+
+// patchCorner is the top-left corner of the p×p square centered on pixel at,
+// moved inside the size×size picture.
+func patchCorner(at, size, p int) (x0, y0 int) {
+	return min(max(at%size-p/2, 0), size-p), min(max(at/size-p/2, 0), size-p)
 }

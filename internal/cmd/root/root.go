@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/colorize-dev/colorize/internal/cmd/prepare"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
@@ -48,5 +49,6 @@ the one before.`,
 
 	cmd.AddCommand(version.NewCmdVersion(f))
 	cmd.AddCommand(traincmd.NewCmdTrain(f, nil))
+	cmd.AddCommand(prepare.NewCmdPrepare(f, nil))
 	return cmd
 }
