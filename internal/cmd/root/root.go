@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/colorize-dev/colorize/internal/cmd/prepare"
+	comparecmd "github.com/colorize-dev/colorize/internal/cmd/compare"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
@@ -49,6 +50,7 @@ the one before.`,
 
 	cmd.AddCommand(version.NewCmdVersion(f))
 	cmd.AddCommand(traincmd.NewCmdTrain(f, nil))
+	cmd.AddCommand(comparecmd.NewCmdCompare(f, nil))
 	cmd.AddCommand(prepare.NewCmdPrepare(f, nil))
 	return cmd
 }
