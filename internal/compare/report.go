@@ -94,7 +94,6 @@ func plotCurves(res *Result) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-
 func fmtVal(mean, std float64, n int) string {
 	if n < 2 {
 		return fmt.Sprintf("%.4g", mean)

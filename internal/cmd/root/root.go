@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/colorize-dev/colorize/internal/cmd/prepare"
 	comparecmd "github.com/colorize-dev/colorize/internal/cmd/compare"
+	"github.com/colorize-dev/colorize/internal/cmd/prepare"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
