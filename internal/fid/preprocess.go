@@ -40,7 +40,7 @@ func ImageToCHW(img image.Image) (x []float32, h, w int) {
 // resizeBilinear resizes a C×H×W tensor to C×oh×ow like PyTorch's
 // F.interpolate(mode="bilinear", align_corners=False, antialias=False) on
 // the CPU: source coordinate (dst+½)·in/out − ½ clamped at 0, neighbours
-// i0 and min(i0+1, in−1), all in float32.
+// i0 and min(i0+1, in−1), interpolation in float32.
 func resizeBilinear(x []float32, c, h, w, oh, ow int) []float32 {
 	y := make([]float32, c*oh*ow)
 	if h == oh && w == ow {
@@ -67,22 +67,22 @@ func resizeBilinear(x []float32, c, h, w, oh, ow int) []float32 {
 }
 
 // bilinearTaps returns, for each output index, the two input indices and
-// the weight of the second one.
+// the weight of the second one, with PyTorch's CPU rounding (checked against
+// torch 1.13): the scale in/out is a float32, the source coordinate
+// scale·(dst+½)−½ and its distance to the lower neighbour are evaluated in
+// float64, and only the weight is rounded to float32.
 func bilinearTaps(in, out int) (i0, i1 []int, l1 []float32) {
 	i0, i1, l1 = make([]int, out), make([]int, out), make([]float32, out)
-	scale := float32(in) / float32(out)
+	scale := float64(float32(in) / float32(out))
 	for d := 0; d < out; d++ {
-		src := scale*(float32(d)+0.5) - 0.5
-		if src < 0 {
-			src = 0
-		}
+		src := max(scale*(float64(d)+0.5)-0.5, 0)
 		k := min(int(src), in-1)
 		i0[d] = k
 		i1[d] = k
 		if k < in-1 {
 			i1[d] = k + 1
 		}
-		l1[d] = min(max(src-float32(k), 0), 1)
+		l1[d] = float32(min(max(src-float64(k), 0), 1))
 	}
 	return i0, i1, l1
 }
