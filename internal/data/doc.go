@@ -32,7 +32,8 @@
 //
 // # Geometry and augmentation
 //
-// Each example is decoded once and stored (cached in memory with data.cache)
+// Each example is decoded once and stored (cached in memory with data.cache,
+// up to 4 GiB, about 4 bytes per pixel: openmoji128 takes 280 MiB)
 // at its "storage resolution": resized so the shorter side is data.size,
 // aspect kept; line art is brought to the same pixel grid, synthesised line
 // art is computed there. Training takes a random square crop with side
@@ -54,6 +55,23 @@
 // the generator able to color a bare sketch. Validation hints are drawn from a
 // generator seeded by the file name alone (or read from hint/ files), so they
 // are the same on every run and every seed.
+//
+// # Line art synthesis
+//
+// For color-only folders, line art is XDoG (Winnemöller et al. 2012) of the
+// luma I in [0, 1], computed at the storage resolution:
+// S = (1+p)·G_σ(I) − p·G_{kσ}(I), and the pixel is white where S ≥ ε and
+// 1 + tanh(φ·(S − ε)) otherwise. The defaults xdog.sigma 0.8, xdog.k 1.6,
+// xdog.p 5, xdog.eps 0, xdog.phi 100 were chosen by a grid search that
+// scored the synthesised line art against openmoji128's drawn line art
+// (F1 of the dark pixels with one pixel of tolerance: 0.99 on a 60-image
+// sample, against 0.82 for p 20, ε 0.7, φ 10 and 0.84 for a plain luma
+// threshold). With ε = 0 flat areas of any tone stay white and only dark
+// outlines and edges into dark areas become lines, which suits outlined clip
+// art; boundaries between two light colors are not drawn. Raising xdog.eps
+// above 0 draws more tone boundaries but also darkens every flat area whose
+// luma is below ε (the formula's S equals I there), so tune it on a
+// `colorize prepare` contact sheet of your own images.
 //
 // # Split and determinism
 //

@@ -110,7 +110,8 @@ func (l *Loader) Next() (*Batch, error) {
 	return r.b, r.err
 }
 
-// Close stops the background workers. The loader can be started again.
+// Close stops the background workers. The loader can be started again with
+// Start; a Next without Start begins again at epoch 0, batch 0.
 func (l *Loader) Close() {
 	if l.cancel == nil {
 		return
