@@ -648,3 +648,67 @@ func snapshot(t *testing.T, dir string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestHintsOnOpenmojiLieInsideRegions checks on real drawings that sampled
+// hints look like a user's: most patches cover one flat color (a user fills
+// a region, not an outline), and a patch's color is the original's there.
+func TestHintsOnOpenmojiLieInsideRegions(t *testing.T) {
+	root := openmojiDir(t)
+	dir := t.TempDir()
+	entries, err := os.ReadDir(filepath.Join(root, "color"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"line", "color"} {
+		os.Mkdir(filepath.Join(dir, sub), 0o755)
+	}
+	for i := 0; i < len(entries); i += len(entries) / 40 {
+		for _, sub := range []string{"line", "color"} {
+			if err := os.Symlink(filepath.Join(root, sub, entries[i].Name()), filepath.Join(dir, sub, entries[i].Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d, err := Open(testConfig(dir, 128, 0), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size, p = 128, 5
+	n := size * size
+	flat, patches := 0, 0
+	for pos := 0; pos < d.TrainLen(); pos++ {
+		b, err := d.TrainBatch(3, 1, 0, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, hint, col := b.slot(0)
+		// Find patch corners: masked pixels whose left and upper neighbours are not.
+		for y := 0; y+p <= size; y++ {
+			for x := 0; x+p <= size; x++ {
+				i := y*size + x
+				if hint[3*n+i] != 1 || (x > 0 && hint[3*n+i-1] == 1) || (y > 0 && hint[3*n+i-size] == 1) {
+					continue
+				}
+				patches++
+				var lo, hi [3]float32
+				for c := 0; c < 3; c++ {
+					lo[c], hi[c] = 2, -2
+					for yy := y; yy < y+p; yy++ {
+						for xx := x; xx < x+p; xx++ {
+							v := col[c*n+yy*size+xx]
+							lo[c], hi[c] = min(lo[c], v), max(hi[c], v)
+						}
+					}
+				}
+				if hi[0]-lo[0] < 0.1 && hi[1]-lo[1] < 0.1 && hi[2]-lo[2] < 0.1 {
+					flat++
+				}
+			}
+		}
+	}
+	share := float64(flat) / float64(patches)
+	t.Logf("%d isolated hint patches on %d openmoji samples, %.1f%% on one flat color", patches, d.TrainLen(), 100*share)
+	if patches < 100 || share < 0.85 {
+		t.Errorf("only %.1f%% of %d patches lie on a flat color region", 100*share, patches)
+	}
+}

@@ -54,7 +54,8 @@
 // pen that is about 4% of the picture wide, while the hint-free tenth keeps
 // the generator able to color a bare sketch. Validation hints are drawn from a
 // generator seeded by the file name alone (or read from hint/ files), so they
-// are the same on every run and every seed.
+// are the same on every run and every seed. Training always samples fresh
+// hints; hint/ files serve validation only.
 //
 // # Line art synthesis
 //

@@ -17,6 +17,8 @@ import (
 // number of workers, on timing or on earlier batches, so a trainer that
 // restarts at step s calls Start(s / BatchesPerEpoch(), s % BatchesPerEpoch())
 // (or StartStep(s)) and receives bit-identical batches.
+//
+// A Loader's methods are called from one goroutine (the training loop).
 type Loader struct {
 	d     *Dataset
 	seed  int64
