@@ -5,6 +5,8 @@ import (
 	"image"
 	"runtime"
 	"sync"
+
+	"github.com/colorize-dev/colorize/internal/blas"
 )
 
 // FeatureCHW returns the features of one RGB image given as a 3×H×W float32
@@ -53,6 +55,13 @@ func (m *Model) Extract(src Source, workers int, progress func(done int)) ([][]f
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, n))
+	if workers > 1 {
+		// Parallelism comes from the images: a multithreaded BLAS on top
+		// would oversubscribe the cores (and OpenBLAS threads spin).
+		prev := blas.Threads()
+		blas.SetThreads(1)
+		defer blas.SetThreads(prev)
+	}
 	feats := make([][]float32, n)
 	next := make(chan int)
 	var (

@@ -136,11 +136,41 @@ func maxPool(x act, k, stride, pad int) act {
 
 // avgPool3 is the 3×3, stride 1, padding 1 average pool of pytorch-fid's
 // patched blocks: TensorFlow's pool, which leaves the padded zeros out of
-// the mean (count_include_pad=False).
+// the mean (count_include_pad=False, kernels.AvgPool2D's countIncludePad
+// false). It is computed separably (row sums of 3, then column sums of 3),
+// which is several times faster than the general pooling kernel.
 func avgPool3(x act) act {
-	p := kernels.Pool2DParams(1, x.c, x.h, x.w, 3, 1, 1)
 	y := newAct(x.c, x.h, x.w)
-	kernels.AvgPool2D(p, x.d, y.d, false)
+	h, w := x.h, x.w
+	rows := make([]float32, h*w)
+	for c := 0; c < x.c; c++ {
+		src, dst := x.d[c*h*w:(c+1)*h*w], y.d[c*h*w:(c+1)*h*w]
+		for i := 0; i < h; i++ {
+			r, o := src[i*w:(i+1)*w], rows[i*w:(i+1)*w]
+			for j := range r {
+				s := r[j]
+				if j > 0 {
+					s += r[j-1]
+				}
+				if j+1 < w {
+					s += r[j+1]
+				}
+				o[j] = s
+			}
+		}
+		for i := 0; i < h; i++ {
+			i0, i1 := max(i-1, 0), min(i+1, h-1)
+			nh := float32(i1 - i0 + 1)
+			for j := 0; j < w; j++ {
+				var s float32
+				for k := i0; k <= i1; k++ {
+					s += rows[k*w+j]
+				}
+				nw := float32(min(j+1, w-1) - max(j-1, 0) + 1)
+				dst[i*w+j] = s / (nh * nw)
+			}
+		}
+	}
 	return y
 }
 

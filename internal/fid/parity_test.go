@@ -20,7 +20,7 @@ var (
 	parityDir  string
 )
 
-func parityData(t *testing.T) string {
+func parityData(t testing.TB) string {
 	t.Helper()
 	needTorch(t)
 	parityOnce.Do(func() {

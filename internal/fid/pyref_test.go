@@ -20,7 +20,7 @@ var (
 
 // needTorch skips the test when Debian's python3 with torch, numpy and scipy
 // is missing (CI installs them, so there the test runs).
-func needTorch(t *testing.T) {
+func needTorch(t testing.TB) {
 	t.Helper()
 	torchOnce.Do(func() {
 		if _, err := os.Stat(python); err != nil {
@@ -38,7 +38,7 @@ func needTorch(t *testing.T) {
 }
 
 // runPy runs testdata/NAME.py with args and returns its standard output.
-func runPy(t *testing.T, name string, args ...string) []byte {
+func runPy(t testing.TB, name string, args ...string) []byte {
 	t.Helper()
 	needTorch(t)
 	cmd := exec.Command(python, append([]string{filepath.Join("testdata", name)}, args...)...)
