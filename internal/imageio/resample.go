@@ -28,8 +28,11 @@ type taps struct {
 func axisTaps(inLen, outLen int, off, span float64, flip bool) taps {
 	scale := span / float64(outLen)
 	support := math.Max(1, scale)
-	n := int(math.Ceil(2*support)) + 1
-	t := taps{n: n, idx: make([]int32, outLen*n), w: make([]float32, outLen*n)}
+	maxTaps := int(math.Ceil(2*support)) + 1
+	idx := make([][]int32, outLen)
+	wts := make([][]float32, outLen)
+	ws := make([]float64, maxTaps)
+	n := 1
 	for i := 0; i < outLen; i++ {
 		o := i
 		if flip {
@@ -38,24 +41,31 @@ func axisTaps(inLen, outLen int, off, span float64, flip bool) taps {
 		center := off + (float64(i)+0.5)*scale - 0.5 // source coordinate of sample centers
 		first := int(math.Floor(center-support)) + 1
 		var sum float64
-		ws := make([]float64, n)
-		for k := 0; k < n; k++ {
-			d := math.Abs(float64(first+k)-center) / support
-			if d < 1 {
+		for k := range ws {
+			ws[k] = 0
+			if d := math.Abs(float64(first+k)-center) / support; d < 1 {
 				ws[k] = 1 - d
 				sum += ws[k]
 			}
 		}
-		for k := 0; k < n; k++ {
-			j := first + k
-			if j < 0 {
-				j = 0
+		// Keep only the taps with weight: when enlarging that is two, and
+		// one for an exact copy, which keeps the inner loops short.
+		for k, wk := range ws {
+			if wk == 0 {
+				continue
 			}
-			if j >= inLen {
-				j = inLen - 1
-			}
-			t.idx[o*n+k] = int32(j)
-			t.w[o*n+k] = float32(ws[k] / sum)
+			j := min(max(first+k, 0), inLen-1)
+			idx[o] = append(idx[o], int32(j))
+			wts[o] = append(wts[o], float32(wk/sum))
+		}
+		n = max(n, len(idx[o]))
+	}
+	t := taps{n: n, idx: make([]int32, outLen*n), w: make([]float32, outLen*n)}
+	for o := 0; o < outLen; o++ {
+		copy(t.idx[o*n:], idx[o])
+		copy(t.w[o*n:], wts[o])
+		for k := len(idx[o]); k < n; k++ { // padding: weight 0 on a valid index
+			t.idx[o*n+k] = idx[o][0]
 		}
 	}
 	return t
@@ -83,6 +93,13 @@ func Resample(src *Planes, win Window, w, h int, flip bool, scale, bias float32,
 		for r := 0; r < rows; r++ {
 			row := plane[(int(y0)+r)*src.W : (int(y0)+r+1)*src.W]
 			out := tmp[r*w : (r+1)*w]
+			if tx.n == 2 { // enlarging, the augmentation's case
+				idx, wt := tx.idx[:2*w], tx.w[:2*w]
+				for x := range out {
+					out[x] = wt[2*x]*float32(row[idx[2*x]]) + wt[2*x+1]*float32(row[idx[2*x+1]])
+				}
+				continue
+			}
 			for x := 0; x < w; x++ {
 				var s float32
 				for k := 0; k < tx.n; k++ {

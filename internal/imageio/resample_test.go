@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -168,5 +169,20 @@ func TestResizeAndShortSide(t *testing.T) {
 	src := noise(1, 4, 4)
 	if n.Pix[3*8+5] != src.Pix[1*4+2] {
 		t.Error("ResizeNearest picks the wrong source pixel")
+	}
+}
+
+// BenchmarkResample times the training augmentation's resampling: a crop of
+// 0.9 of the side enlarged back to the full side, 3 planes.
+func BenchmarkResample(b *testing.B) {
+	for _, size := range []int{128, 256} {
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			p := noise(3, size, size)
+			out := make([]float32, 3*size*size)
+			side := 0.9 * float64(size)
+			for i := 0; i < b.N; i++ {
+				Resample(p, Window{X: 3, Y: 5, W: side, H: side}, size, size, i%2 == 1, 2.0/255, -1, out)
+			}
+		})
 	}
 }
