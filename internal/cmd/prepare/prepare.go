@@ -37,7 +37,7 @@ type PrepareOptions struct {
 }
 
 // SheetFile is the contact sheet's name inside --out.
-const SheetFile = "preview.png"
+const SheetFile = "contact-sheet.png"
 
 // NewCmdPrepare returns the prepare command. runF, when not nil, replaces
 // the work (tests use it to check flag parsing).
@@ -51,7 +51,7 @@ func NewCmdPrepare(f *cmdutil.Factory, runF func(*PrepareOptions) error) *cobra.
   OUT/hint/NAME.png   color hints (RGBA, alpha = mask), fixed for each file
   OUT/color/NAME.png  the original (RGB)
   OUT/index.csv       the drawing group of each file (kept from SRC/index.csv)
-  OUT/preview.png     a contact sheet: line | hints | original
+  OUT/contact-sheet.png  a contact sheet: line | hints | original
 SRC is either line/ + color/ subfolders (optionally hint/), paired by file
 name, or a folder of color images. Images are composited on white, resized so
 the shorter side is --size and center-cropped to a square. Unreadable files
@@ -85,7 +85,7 @@ are skipped with a warning; SRC is never modified.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Src, "src", "", "folder of images to read")
-	cmd.Flags().StringVar(&opts.Out, "out", "", "folder to write line/, hint/, color/ and the preview into")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "folder to write line/, hint/, color/, index.csv and the contact sheet into")
 	cmd.Flags().IntVar(&opts.size, "size", config.Default().Data.Size, "side of the square output images (default: data.size)")
 	cmd.Flags().IntVar(&opts.Sheet, "sheet", 32, "number of examples on the contact sheet (0 = none)")
 	return cmd
