@@ -23,7 +23,7 @@ const (
 	// files after it).
 	WeightsSHA256Prefix = "6726825d"
 	// weightsSize is the approximate size of the file, for the error message.
-	weightsSize = "about 95.6 MB (91 MiB)"
+	weightsSize = "about 95.6 MB"
 )
 
 // Tensor is one named array of a state dict, as float32 in row-major order.

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	comparecmd "github.com/colorize-dev/colorize/internal/cmd/compare"
+	evalcmd "github.com/colorize-dev/colorize/internal/cmd/eval"
 	"github.com/colorize-dev/colorize/internal/cmd/prepare"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
@@ -52,5 +53,6 @@ the one before.`,
 	cmd.AddCommand(traincmd.NewCmdTrain(f, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(f, nil))
 	cmd.AddCommand(prepare.NewCmdPrepare(f, nil))
+	cmd.AddCommand(evalcmd.NewCmdEval(f, nil))
 	return cmd
 }
