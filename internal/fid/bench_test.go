@@ -1,18 +1,14 @@
 package fid
 
 import (
-	"fmt"
 	"image"
-	"image/color"
 	"path/filepath"
 	"testing"
 )
 
-// BenchmarkFeatures measures pool3 feature extraction (2048 dims) of 299×299
-// images, all workers, in images per second; bench/fid_features.py is the
-// PyTorch counterpart. It uses the parity test's synthetic weights, so it
-// needs /usr/bin/python3 with torch.
-func BenchmarkFeatures(b *testing.B) {
+// benchModel loads the parity test's synthetic weights (the speed does not
+// depend on the values), so the benchmarks need /usr/bin/python3 with torch.
+func benchModel(b *testing.B) *Model {
 	sd, err := LoadStateDict(filepath.Join(parityData(b), "weights.pth"))
 	if err != nil {
 		b.Fatal(err)
@@ -21,23 +17,43 @@ func BenchmarkFeatures(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{1, 8} {
-		imgs := make(Images, n)
-		for i := range imgs {
-			img := image.NewNRGBA(image.Rect(0, 0, InputSize, InputSize))
-			for p := range img.Pix {
-				img.Pix[p] = uint8(p*7 + i)
-			}
-			img.Set(0, 0, color.White)
-			imgs[i] = img
+	return m
+}
+
+func benchImage(seed int) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, InputSize, InputSize))
+	for p := range img.Pix {
+		img.Pix[p] = uint8(p*7 + seed)
+	}
+	return img
+}
+
+// BenchmarkFeatures measures pool3 feature extraction (2048 dims) of 299×299
+// images as Extract runs it on a folder: one op is one image, and the b.N
+// images go through one Extract call on all workers, so ns/op is the
+// steady-state time per image. bench/fid_features.py is the PyTorch
+// counterpart (its sec_per_image).
+func BenchmarkFeatures(b *testing.B) {
+	m := benchModel(b)
+	imgs := make(Images, b.N)
+	for i := range imgs {
+		imgs[i] = benchImage(i % 8)
+	}
+	b.ResetTimer()
+	if _, err := m.Extract(imgs, 0, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkFeaturesLatency is one image alone: a single forward pass, with
+// the BLAS free to use its own threads.
+func BenchmarkFeaturesLatency(b *testing.B) {
+	m := benchModel(b)
+	img := Images{benchImage(0)}
+	for b.Loop() {
+		if _, err := m.Extract(img, 0, nil); err != nil {
+			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := m.Extract(imgs, 0, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
-		})
 	}
 }
