@@ -148,6 +148,13 @@ func toTensor(pt *pytorch.Tensor) (t Tensor, ok bool, err error) {
 		size *= d
 	}
 	t = Tensor{Shape: append([]int(nil), pt.Size...), Data: make([]float32, size)}
+	if fs, ok := pt.Source.(*pytorch.FloatStorage); ok && contiguous(pt.Size, pt.Stride) {
+		if pt.StorageOffset < 0 || pt.StorageOffset+size > len(fs.Data) {
+			return Tensor{}, false, fmt.Errorf("%d elements at storage offset %d outside storage of %d", size, pt.StorageOffset, len(fs.Data))
+		}
+		copy(t.Data, fs.Data[pt.StorageOffset:])
+		return t, true, nil
+	}
 	idx := make([]int, len(pt.Size))
 	for i := range t.Data {
 		off := pt.StorageOffset
@@ -167,6 +174,19 @@ func toTensor(pt *pytorch.Tensor) (t Tensor, ok bool, err error) {
 		}
 	}
 	return t, true, nil
+}
+
+// contiguous reports whether strides are those of a dense row-major array
+// (dimensions of size 1 may have any stride).
+func contiguous(shape, stride []int) bool {
+	want := 1
+	for d := len(shape) - 1; d >= 0; d-- {
+		if shape[d] != 1 && stride[d] != want {
+			return false
+		}
+		want *= shape[d]
+	}
+	return true
 }
 
 // sortedKeys lists a state dict's names, for error messages.

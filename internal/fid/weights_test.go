@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nlpodyssey/gopickle/pytorch"
 )
 
 func TestMissingWeightsError(t *testing.T) {
@@ -66,5 +68,32 @@ func TestNewChecksStateDict(t *testing.T) {
 	addConv("Conv2d_2b_3x3", 64, 32, 5, 5)
 	if _, err := New(sd, 64); err == nil || !strings.Contains(err.Error(), "[64 32 5 5]") {
 		t.Errorf("wrong shape: error %v should give the shape", err)
+	}
+}
+
+// TestToTensorStrided gathers a transposed (non-contiguous) view the slow
+// way and a contiguous one by copying; both give row-major data.
+func TestToTensorStrided(t *testing.T) {
+	st := &pytorch.FloatStorage{Data: []float32{9, 0, 1, 2, 3, 4, 5}}
+	// Storage from offset 1 holds the 2×3 matrix [[0 1 2] [3 4 5]].
+	dense := &pytorch.Tensor{Source: st, StorageOffset: 1, Size: []int{2, 3}, Stride: []int{3, 1}}
+	trans := &pytorch.Tensor{Source: st, StorageOffset: 1, Size: []int{3, 2}, Stride: []int{1, 3}}
+	for _, c := range []struct {
+		pt   *pytorch.Tensor
+		want []float32
+	}{{dense, []float32{0, 1, 2, 3, 4, 5}}, {trans, []float32{0, 3, 1, 4, 2, 5}}} {
+		got, ok, err := toTensor(c.pt)
+		if err != nil || !ok {
+			t.Fatalf("%v %v", ok, err)
+		}
+		for i := range c.want {
+			if got.Data[i] != c.want[i] {
+				t.Fatalf("stride %v: %v, want %v", c.pt.Stride, got.Data, c.want)
+			}
+		}
+	}
+	bad := &pytorch.Tensor{Source: st, StorageOffset: 3, Size: []int{2, 3}, Stride: []int{3, 1}}
+	if _, _, err := toTensor(bad); err == nil {
+		t.Error("view past the storage: want an error")
 	}
 }
