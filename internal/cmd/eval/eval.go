@@ -48,20 +48,23 @@ type EvalOptions struct {
 
 // Result is what eval reports; absent values are omitted from the JSON.
 type Result struct {
-	Real      string   `json:"real"`
-	Fake      string   `json:"fake"`
-	NReal     int      `json:"real_images"`
-	NFake     int      `json:"fake_images"`
-	Pairs     int      `json:"pairs"`
-	L1        *float64 `json:"l1,omitempty"`
-	CompL1    *float64 `json:"compensated_l1,omitempty"`
-	PSNR      *float64 `json:"psnr,omitempty"`
-	SSIM      *float64 `json:"ssim,omitempty"`
-	Dims      int      `json:"dims,omitempty"`
-	FID       *float64 `json:"fid,omitempty"`
-	KID       *float64 `json:"kid,omitempty"`
-	KIDStd    *float64 `json:"kid_std,omitempty"`
-	KIDSubset int      `json:"kid_subset_size,omitempty"`
+	Real  string `json:"real"`
+	Fake  string `json:"fake"`
+	NReal int    `json:"real_images"`
+	NFake int    `json:"fake_images"`
+	Pairs int    `json:"pairs"`
+	// SizeMismatch counts pairs left out of the pixel metrics because the
+	// two images differ in size.
+	SizeMismatch int      `json:"size_mismatch,omitempty"`
+	L1           *float64 `json:"l1,omitempty"`
+	CompL1       *float64 `json:"compensated_l1,omitempty"`
+	PSNR         *float64 `json:"psnr,omitempty"`
+	SSIM         *float64 `json:"ssim,omitempty"`
+	Dims         int      `json:"dims,omitempty"`
+	FID          *float64 `json:"fid,omitempty"`
+	KID          *float64 `json:"kid,omitempty"`
+	KIDStd       *float64 `json:"kid_std,omitempty"`
+	KIDSubset    int      `json:"kid_subset_size,omitempty"`
 }
 
 // NewCmdEval returns the eval command. runF, when not nil, replaces the work
@@ -74,7 +77,7 @@ func NewCmdEval(f *cmdutil.Factory, runF func(*EvalOptions) error) *cobra.Comman
 		Long: `eval compares the images of --fake with those of --real (PNG, JPEG, GIF, BMP,
 TIFF, WebP). Files whose names match apart from the extension are pairs and
 get the pixel metrics: L1 and compensated L1 on values in [-1, 1], PSNR and
-SSIM. --fid and --kid add the distribution metrics over all images of both
+SSIM (pairs whose images differ in size are left out with a warning). --fid and --kid add the distribution metrics over all images of both
 folders, computed as pytorch-fid does with its Inception-v3 weights
 (pt_inception-2015-12-05-6726825d.pth, never downloaded by colorize: name it
 with --inception or eval.inception, or put it in the default cache path).
@@ -256,7 +259,10 @@ func pixelMetrics(opts *EvalOptions, real, fake []string, res *Result) error {
 		r, h, w := fid.ImageToCHW(ri)
 		f, fh, fw := fid.ImageToCHW(fi)
 		if fh != h || fw != w {
-			return fmt.Errorf("pair %s (%d×%d) and %s (%d×%d): sizes differ", pr[0], w, h, pr[1], fw, fh)
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s is %d×%d but %s is %d×%d: pair left out of the pixel metrics\n",
+				pr[0], w, h, pr[1], fw, fh)
+			res.SizeMismatch++
+			continue
 		}
 		// L1 on [−1, 1] values, as training and `colorize eval --checkpoint`
 		// measure it: twice the mean absolute difference on [0, 1].
@@ -279,7 +285,10 @@ func pixelMetrics(opts *EvalOptions, real, fake []string, res *Result) error {
 		ssim += s
 		bar.Update(i+1, "")
 	}
-	n := float64(len(pairs))
+	if res.SizeMismatch == len(pairs) {
+		return nil
+	}
+	n := float64(len(pairs) - res.SizeMismatch)
 	for c := range chans {
 		chans[c] /= n
 	}
@@ -356,6 +365,9 @@ func printTable(w io.Writer, r Result) {
 	fmt.Fprintf(tw, "fake\t%s (%d images)\n", r.Fake, r.NFake)
 	if r.NReal > 0 {
 		fmt.Fprintf(tw, "pairs\t%d\n", r.Pairs)
+		if r.SizeMismatch > 0 {
+			fmt.Fprintf(tw, "pairs of different sizes (left out)\t%d\n", r.SizeMismatch)
+		}
 	}
 	if r.L1 != nil {
 		fmt.Fprintf(tw, "L1\t%.5f\n", *r.L1)

@@ -96,6 +96,9 @@ func TestPixelMetrics(t *testing.T) {
 	writePNG(t, filepath.Join(real, "c.png"), pattern(3, 0)) // no partner
 	writePNG(t, filepath.Join(fake, "a.png"), pattern(1, 10))
 	writePNG(t, filepath.Join(fake, "b.png"), pattern(2, 10))
+	small := image.NewNRGBA(image.Rect(0, 0, 12, 12))
+	writePNG(t, filepath.Join(real, "d.png"), pattern(4, 0))
+	writePNG(t, filepath.Join(fake, "d.png"), small) // other size: left out
 	if err := os.WriteFile(filepath.Join(fake, "notes.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +111,7 @@ func TestPixelMetrics(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
-	if res.NReal != 3 || res.NFake != 2 || res.Pairs != 2 {
+	if res.NReal != 4 || res.NFake != 3 || res.Pairs != 3 || res.SizeMismatch != 1 {
 		t.Fatalf("counts %+v", res)
 	}
 	if want := 2 * 10.0 / 255; math.Abs(*res.L1-want) > 1e-6 || math.Abs(*res.CompL1-want) > 1e-6 {
@@ -119,6 +122,9 @@ func TestPixelMetrics(t *testing.T) {
 	}
 	if *res.SSIM <= 0.5 || *res.SSIM >= 1 {
 		t.Errorf("SSIM %g of an offset copy, want in (0.5, 1)", *res.SSIM)
+	}
+	if !strings.Contains(errOut.String(), "d.png") {
+		t.Errorf("no warning naming the mismatched pair: %q", errOut.String())
 	}
 	if res.FID != nil || res.KID != nil {
 		t.Error("FID/KID reported without --fid/--kid")
