@@ -46,7 +46,8 @@ func (s Images) Image(i int) (image.Image, error) { return s[i], nil }
 // Extract computes the features of every image of src, in order, one row
 // per image. Images are loaded and run concurrently on workers goroutines
 // (runtime.GOMAXPROCS when workers ≤ 0), each image a forward pass of its
-// own, so results do not depend on the worker count. With more than one
+// own, so results do not depend on the worker count (up to float32
+// rounding: a multithreaded BLAS may sum in another order). With more than one
 // worker the BLAS is set to one thread for the duration (blas.SetThreads;
 // OpenBLAS's own threads would oversubscribe the cores) and restored after,
 // a process-wide setting. progress, when not nil,
