@@ -14,7 +14,7 @@
 //
 //   - Images are converted to RGB as PIL's convert("RGB") does, scaled to
 //     [0, 1], resized to 299×299 bilinearly (align_corners=False, no
-//     antialiasing, PyTorch's CPU arithmetic in float32) and mapped to
+//     antialiasing, with PyTorch's CPU rounding) and mapped to
 //     [−1, 1]. Tensors are float32 C×H×W, row-major.
 //   - Features: dims 2048 is the final average pool ("pool3"); 64, 192 and
 //     768 are the outputs of the first and second max pools and of Mixed_6e,
