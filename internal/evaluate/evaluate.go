@@ -35,6 +35,8 @@ type Options struct {
 	// Inception is pytorch-fid's weights file ("" = fid.DefaultWeightsPath).
 	Inception string
 	Dims      int // FID feature dimension (0 = 2048)
+	// KIDOpts are the KID subset settings (zero value = fid.DefaultKIDOptions).
+	KIDOpts fid.KIDOptions
 	// SkipMissingWeights turns a missing Inception file into a skipped
 	// FID/KID (Report.FIDSkipped) instead of an error.
 	SkipMissingWeights bool
@@ -227,7 +229,11 @@ func Distribution(real, fake fid.Source, opts Options, rep *Report) error {
 		rep.FID = &d
 	}
 	if opts.KID {
-		k, err := fid.KID(fr, ff, fid.DefaultKIDOptions())
+		ko := opts.KIDOpts
+		if ko.Subsets == 0 {
+			ko = fid.DefaultKIDOptions()
+		}
+		k, err := fid.KID(fr, ff, ko)
 		if err != nil {
 			return err
 		}

@@ -1,16 +1,20 @@
-// Package eval implements `colorize eval` in its folder mode: it compares a
-// folder of generated images with a folder of real ones. Pairs with the same
-// file stem get the pixel metrics (L1, compensated L1, PSNR, SSIM); FID and
-// KID use every image of both folders, exactly as pytorch-fid and the KID
-// literature compute them (internal/fid).
+// Package eval implements `colorize eval`. In checkpoint mode it colorizes
+// the validation triples of a data folder with a trained generator (fixed
+// hints) and measures the result (internal/evaluate). In folder mode it
+// compares a folder of generated images with a folder of real ones. Pairs
+// with the same file stem get the pixel metrics (L1, compensated L1, PSNR,
+// SSIM); FID and KID use every image of both folders, exactly as pytorch-fid
+// and the KID literature compute them (internal/fid).
 package eval
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -22,6 +26,7 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/cmdutil"
 	"github.com/colorize-dev/colorize/internal/config"
+	"github.com/colorize-dev/colorize/internal/evaluate"
 	"github.com/colorize-dev/colorize/internal/fid"
 	"github.com/colorize-dev/colorize/internal/imageio"
 	"github.com/colorize-dev/colorize/internal/loss"
@@ -44,6 +49,15 @@ type EvalOptions struct {
 	// SaveStats, if set, receives the real folder's FID statistics (.npz).
 	SaveStats string
 	KIDOpts   fid.KIDOptions
+
+	// Checkpoint mode: a checkpoint file or run folder, the data folder
+	// (default: the checkpoint's data.dir), a cap on the images and a folder
+	// for the colorized images.
+	Checkpoint string
+	Data       string
+	MaxImages  int
+	SaveDir    string
+	Logger     *slog.Logger
 }
 
 // Result is what eval reports; absent values are omitted from the JSON.
@@ -72,9 +86,15 @@ type Result struct {
 func NewCmdEval(f *cmdutil.Factory, runF func(*EvalOptions) error) *cobra.Command {
 	opts := &EvalOptions{IO: f.IO, KIDOpts: fid.DefaultKIDOptions()}
 	cmd := &cobra.Command{
-		Use:   "eval --real DIR|FILE.npz --fake DIR [--fid] [--kid] [--json]",
-		Short: "Compare generated images with real ones: L1, PSNR, SSIM, FID, KID",
-		Long: `eval compares the images of --fake with those of --real (PNG, JPEG, GIF, BMP,
+		Use:   "eval (--checkpoint FILE|RUN_DIR [--data DIR] | --real DIR|FILE.npz --fake DIR) [--fid] [--kid] [--json]",
+		Short: "Measure a model or compare image folders: L1, PSNR, SSIM, FID, KID",
+		Long: `With --checkpoint, eval colorizes the validation triples of --data (default:
+the data folder the checkpoint was trained on) with their fixed hints — the
+same split and hints as training's validation — and reports L1, compensated
+L1, PSNR and SSIM against the originals; --fid and --kid compare the
+colorized set with the originals.
+
+With --real and --fake, eval compares the images of --fake with those of --real (PNG, JPEG, GIF, BMP,
 TIFF, WebP). Files whose names match apart from the extension are pairs and
 get the pixel metrics: L1 and compensated L1 on values in [-1, 1], PSNR and
 SSIM (pairs whose images differ in size are left out with a warning). --fid and --kid add the distribution metrics over all images of both
@@ -83,13 +103,18 @@ folders, computed as pytorch-fid does with its Inception-v3 weights
 with --inception or eval.inception, or put it in the default cache path).
 --real may also be a .npz statistics file from --save-stats or pytorch-fid
 --save-stats (FID only).`,
-		Example: `  colorize eval --real data/val/color --fake out/val --fid --kid
+		Example: `  colorize eval --checkpoint runs/quickstart --fid
+  colorize eval --checkpoint runs/paper/best.safetensors --data ../shared/data/openmoji128 --json
+  colorize eval --real data/val/color --fake out/val --fid --kid
   colorize eval --real data/val/color --fake out/val --fid --save-stats val.npz
   colorize eval --real val.npz --fake out/val --fid --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Real == "" || opts.Fake == "" {
-				return errors.New("both --real and --fake are required")
+			if opts.Checkpoint != "" && (opts.Real != "" || opts.Fake != "") {
+				return errors.New("--checkpoint and --real/--fake are two different modes: give one")
+			}
+			if opts.Checkpoint == "" && (opts.Real == "" || opts.Fake == "") {
+				return errors.New("give --checkpoint (evaluate a model) or both --real and --fake (compare folders)")
 			}
 			fl := cmd.Flags()
 			cfg, err := f.Config(
@@ -115,13 +140,21 @@ with --inception or eval.inception, or put it in the default cache path).
 				return fmt.Errorf("--kid-subsets %d and --kid-subset-size %d: want ≥ 1 and ≥ 2",
 					opts.KIDOpts.Subsets, opts.KIDOpts.SubsetSize)
 			}
+			opts.Logger = f.Logger
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Checkpoint != "" {
+				return checkpointRun(cmd.Context(), opts)
 			}
 			return evalRun(opts)
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&opts.Checkpoint, "checkpoint", "", "checkpoint file or run folder to evaluate")
+	fl.StringVar(&opts.Data, "data", "", "with --checkpoint: data folder (default: the checkpoint's data.dir)")
+	fl.IntVar(&opts.MaxImages, "max-images", 0, "with --checkpoint: at most N validation images (0 = all)")
+	fl.StringVar(&opts.SaveDir, "save", "", "with --checkpoint: write the colorized images to this folder")
 	fl.StringVar(&opts.Real, "real", "", "folder of real images, or a .npz statistics file")
 	fl.StringVar(&opts.Fake, "fake", "", "folder of generated images")
 	fl.BoolVar(&opts.FID, "fid", false, "compute the Fréchet Inception Distance")
@@ -382,4 +415,44 @@ func printTable(w io.Writer, r Result) {
 		fmt.Fprintf(tw, "KID (%d)\t%.6f ± %.6f (subsets of %d)\n", r.Dims, *r.KID, *r.KIDStd, r.KIDSubset)
 	}
 	tw.Flush()
+}
+
+// checkpointRun evaluates a trained generator on its validation triples.
+func checkpointRun(ctx context.Context, opts *EvalOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	rep, err := evaluate.Checkpoint(ctx, evaluate.Options{
+		Checkpoint: opts.Checkpoint, DataDir: opts.Data, MaxImages: opts.MaxImages,
+		FID: opts.FID, KID: opts.KID, KIDOpts: opts.KIDOpts, Inception: opts.Inception, Dims: opts.Dims,
+		SaveDir: opts.SaveDir, Progress: opts.IO.ErrOut, TTY: opts.IO.ErrTTY, Logger: opts.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		if math.IsInf(rep.PSNR, 0) {
+			rep.PSNR = 0
+		}
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "checkpoint\t%s (step %d)\n", rep.Checkpoint, rep.Step)
+	fmt.Fprintf(tw, "data\t%s (%d validation images, fixed hints)\n", rep.Data, rep.N)
+	fmt.Fprintf(tw, "L1\t%.5f\n", rep.L1)
+	fmt.Fprintf(tw, "compensated L1\t%.5f\n", rep.CompL1)
+	fmt.Fprintf(tw, "PSNR\t%.3f dB\n", rep.PSNR)
+	fmt.Fprintf(tw, "SSIM\t%.5f\n", rep.SSIM)
+	if rep.FID != nil {
+		fmt.Fprintf(tw, "FID (%d)\t%.4f\n", opts.Dims, *rep.FID)
+	}
+	if rep.KID != nil {
+		fmt.Fprintf(tw, "KID (%d)\t%.6f ± %.6f\n", opts.Dims, *rep.KID, *rep.KIDStd)
+	}
+	if opts.SaveDir != "" {
+		fmt.Fprintf(tw, "images\t%s\n", opts.SaveDir)
+	}
+	return tw.Flush()
 }

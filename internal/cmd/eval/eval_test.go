@@ -216,3 +216,30 @@ func TestFIDEndToEnd(t *testing.T) {
 		t.Errorf("FID from saved statistics %g, from images %g", *again.FID, *res.FID)
 	}
 }
+
+func TestCheckpointModeFlags(t *testing.T) {
+	o, err := parse(t, "--checkpoint", "runs/x", "--data", "d", "--max-images", "7", "--save", "out", "--fid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Checkpoint != "runs/x" || o.Data != "d" || o.MaxImages != 7 || o.SaveDir != "out" || !o.FID {
+		t.Errorf("parsed %+v", o)
+	}
+	for _, args := range [][]string{{"--checkpoint", "c", "--real", "r", "--fake", "f"}, {"--fid"}, {"--real", "r"}} {
+		if _, err := parse(t, args...); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+func TestCheckpointModeRuns(t *testing.T) {
+	var out bytes.Buffer
+	f := &cmdutil.Factory{IO: cmdutil.Test(&out, &bytes.Buffer{})}
+	cmd := NewCmdEval(f, nil)
+	cmd.SetArgs([]string{"--checkpoint", filepath.Join(t.TempDir(), "missing.safetensors")})
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "missing.safetensors") {
+		t.Fatalf("err = %v", err)
+	}
+}
