@@ -42,6 +42,9 @@ func TestRoundTrip(t *testing.T) {
 	if err := Save(path, s); err != nil {
 		t.Fatal(err)
 	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
+		t.Errorf("checkpoint mode %v, want 0644", st.Mode().Perm())
+	}
 	f, err := Read(path)
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ func plotCurves(res *Result) ([]byte, error) {
 	p.X.Label.Text = "step"
 	p.Y.Label.Text = "validation L1"
 	p.Legend.Top = true
+	var lines []*plotter.Line // drawn after every band, so no band hides a line
 	for _, lossName := range Losses {
 		byStep := map[int][]float64{}
 		var steps []int
@@ -70,7 +71,7 @@ func plotCurves(res *Result) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			poly.Color = color.RGBA{R: c.R, G: c.G, B: c.B, A: 0x40}
+			poly.Color = color.NRGBA{R: c.R, G: c.G, B: c.B, A: 0x40}
 			poly.LineStyle.Width = 0
 			p.Add(poly)
 		}
@@ -80,8 +81,11 @@ func plotCurves(res *Result) ([]byte, error) {
 		}
 		line.Color = c
 		line.Width = vg.Points(1.5)
-		p.Add(line)
+		lines = append(lines, line)
 		p.Legend.Add(lossName, line)
+	}
+	for _, l := range lines {
+		p.Add(l)
 	}
 	w, err := p.WriterTo(8*vg.Inch, 4.5*vg.Inch, "png")
 	if err != nil {
