@@ -10,6 +10,7 @@ import (
 
 	comparecmd "github.com/colorize-dev/colorize/internal/cmd/compare"
 	evalcmd "github.com/colorize-dev/colorize/internal/cmd/eval"
+	infercmd "github.com/colorize-dev/colorize/internal/cmd/infer"
 	"github.com/colorize-dev/colorize/internal/cmd/prepare"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
@@ -51,6 +52,7 @@ the one before.`,
 
 	cmd.AddCommand(version.NewCmdVersion(f))
 	cmd.AddCommand(traincmd.NewCmdTrain(f, nil))
+	cmd.AddCommand(infercmd.NewCmdInfer(f, nil))
 	cmd.AddCommand(comparecmd.NewCmdCompare(f, nil))
 	cmd.AddCommand(prepare.NewCmdPrepare(f, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(f, nil))
