@@ -62,4 +62,3 @@ func TestHintsSteerColors(t *testing.T) {
 		t.Fatalf("hints barely steer the colors: R−B %.3f with a red hint, %.3f with a blue one", red, blue)
 	}
 }
-
