@@ -3,6 +3,8 @@ package kernels
 import (
 	"runtime"
 	"sync"
+
+	"github.com/colorize-dev/colorize/internal/blas"
 )
 
 // workers is how many goroutines share n independent items: at most
@@ -31,6 +33,8 @@ func parallelForWorkers(n, nw int, f func(worker, lo, hi int)) {
 		f(0, 0, n)
 		return
 	}
+	blas.BeginParallel()
+	defer blas.EndParallel()
 	var wg sync.WaitGroup
 	for i := 0; i < nw; i++ {
 		lo, hi := i*n/nw, (i+1)*n/nw
