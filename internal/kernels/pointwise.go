@@ -9,26 +9,33 @@ import (
 // LeakyReLU writes y = x for x > 0 and alpha·x otherwise. y may alias x.
 func LeakyReLU(x, y []float32, alpha float32) {
 	y = y[:len(x)]
-	for i, v := range x {
-		if v > 0 {
-			y[i] = v
-		} else {
-			y[i] = alpha * v
+	chunked(len(x), func(lo, hi int) {
+		for i, v := range x[lo:hi] {
+			// A multiplier picked without a branch: activations have random
+			// signs, and a mispredicted branch per element costs more than
+			// the multiply.
+			s := alpha
+			if v > 0 {
+				s = 1
+			}
+			y[lo+i] = v * s
 		}
-	}
+	})
 }
 
 // LeakyReLUBackward writes dx = dy where x > 0 and alpha·dy otherwise (the
 // derivative at 0 is taken as alpha, as PyTorch does). dx may alias dy.
 func LeakyReLUBackward(x, dy, dx []float32, alpha float32) {
 	dy, dx = dy[:len(x)], dx[:len(x)]
-	for i, v := range x {
-		if v > 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = alpha * dy[i]
+	chunked(len(x), func(lo, hi int) {
+		for i, v := range x[lo:hi] {
+			s := alpha
+			if v > 0 {
+				s = 1
+			}
+			dx[lo+i] = dy[lo+i] * s
 		}
-	}
+	})
 }
 
 // ReLU writes y = max(x, 0). y may alias x.
