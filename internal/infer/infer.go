@@ -1,15 +1,3 @@
-// Package infer colorizes sketches of any size with a trained generator.
-//
-// A sketch (gray, RGB or with alpha, composited on white) becomes the line
-// channel exactly as training's line art does (data.LineTensor); hints come
-// from an RGBA hint image (opaque pixels are hints) or from points, each
-// painting a square of the training hint size. The tensors are padded on the
-// right and bottom to a multiple of 2^depth — with white paper for the line
-// art and "no hint" for the hints — run through the generator in inference
-// mode (batch norm on its running statistics; dropout as model.infer_dropout
-// says, off by default so the output is deterministic), and cropped back, so
-// the output has the sketch's size. With MaxSide, a larger sketch is
-// colorized at a reduced size and the result scaled back up (bilinear).
 package infer
 
 import (
@@ -25,7 +13,8 @@ import (
 	"github.com/colorize-dev/colorize/internal/unet"
 )
 
-// Point is a color hint at pixel (X, Y) of the sketch.
+// Point is a color hint centred on pixel (X, Y) of the sketch, counted from
+// its top-left corner.
 type Point struct {
 	X, Y  int
 	Color color.RGBA
@@ -33,11 +22,23 @@ type Point struct {
 
 // Colorizer holds a loaded generator and one inference graph per input shape.
 type Colorizer struct {
-	Path    string        // the checkpoint file
-	Step    int           // its training step
-	Config  config.Config // its configuration
+	Path   string        // the checkpoint file
+	Step   int           // its training step
+	Config config.Config // its configuration
+	// Dropout keeps dropout on at inference; it starts as the checkpoint's
+	// model.infer_dropout.
+	Dropout bool
+	// Seed selects the dropout units when Dropout is on; it starts as the
+	// checkpoint's seed.
+	Seed    uint64
 	gen     *unet.Generator
-	runners map[[2]int]*unet.Runner
+	runners map[runnerKey]*unet.Runner
+}
+
+// runnerKey identifies a cached inference graph.
+type runnerKey struct {
+	w, h    int
+	dropout bool
 }
 
 // Open loads the checkpoint at path (a file or a run folder).
@@ -54,7 +55,11 @@ func Open(path string) (*Colorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Colorizer{Path: file, Step: f.Step, Config: f.Config, gen: m.Gen, runners: map[[2]int]*unet.Runner{}}, nil
+	return &Colorizer{
+		Path: file, Step: f.Step, Config: f.Config,
+		Dropout: f.Config.Model.InferDropout, Seed: uint64(f.Config.Seed),
+		gen: m.Gen, runners: map[runnerKey]*unet.Runner{},
+	}, nil
 }
 
 // Close releases the inference graphs.
@@ -173,16 +178,16 @@ func (c *Colorizer) paintPoints(hint []float32, pts []Point, sw, sh, w, h int) e
 }
 
 func (c *Colorizer) run(in []float32, pw, ph int) ([]float32, error) {
-	key := [2]int{pw, ph}
+	key := runnerKey{pw, ph, c.Dropout}
 	r, ok := c.runners[key]
 	if !ok {
 		var err error
-		if r, err = unet.NewRunner(c.gen, 1, ph, pw, c.Config.Model.InferDropout); err != nil {
-			return nil, err
+		if r, err = unet.NewRunner(c.gen, 1, ph, pw, c.Dropout); err != nil {
+			return nil, fmt.Errorf("build the %dx%d inference graph: %w", pw, ph, err)
 		}
 		c.runners[key] = r
 	}
-	return r.Run(in, uint64(c.Config.Seed))
+	return r.Run(in, c.Seed)
 }
 
 // crop takes the top-left h×w of each of the c planes of a [c,ph,pw] tensor.

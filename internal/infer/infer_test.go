@@ -25,15 +25,15 @@ func repo(rel string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", rel)
 }
 
-// tinyCheckpoint writes a depth-5 model (untrained weights, but running
-// statistics far from PyTorch's initial 0/1, so eval-mode batch norm is
-// exercised) and returns its path.
-func tinyCheckpoint(t *testing.T, dropout float64) string {
+// tinyCheckpoint writes a small model of the given depth (untrained weights,
+// but running statistics far from PyTorch's initial 0/1, so eval-mode batch
+// norm is exercised) and returns its path.
+func tinyCheckpoint(t *testing.T, depth int, dropout float64) string {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data.Size = 32
-	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers, cfg.Model.Dropout = 5, 4, 4, 2, dropout
-	m, err := gan.NewModel(gan.NewModelConfig(5, 4, 4, 2, dropout), 5)
+	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers, cfg.Model.Dropout = depth, 4, 4, 2, dropout
+	m, err := gan.NewModel(gan.NewModelConfig(depth, 4, 4, 2, dropout), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +44,12 @@ func tinyCheckpoint(t *testing.T, dropout float64) string {
 			st.RunningMean[i] = float32(rng.NormFloat64() * 0.3)
 			st.RunningVar[i] = float32(0.5 + rng.Float64())
 		}
+	}
+	// Untrained outputs are within ±0.05; a larger last layer spreads them
+	// over tanh's range so the parity test compares values of order 1.
+	w := m.Gen.Params.Tensor("level1.convt.weight").Data().([]float32)
+	for i := range w {
+		w[i] *= 20
 	}
 	path := filepath.Join(t.TempDir(), "tiny.safetensors")
 	s := &checkpoint.State{Meta: checkpoint.Meta{Step: 1, Config: cfg}, Model: m, OptG: optim.NewAdam(1, 0, 0), OptD: optim.NewAdam(1, 0, 0)}
@@ -71,7 +77,7 @@ func sketch(w, h int) *image.Gray {
 }
 
 func TestOutputHasTheSketchSize(t *testing.T) {
-	c, err := Open(tinyCheckpoint(t, 0.5))
+	c, err := Open(tinyCheckpoint(t, 6, 0.5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +100,7 @@ func TestOutputHasTheSketchSize(t *testing.T) {
 }
 
 func TestPaddingAndHints(t *testing.T) {
-	c, err := Open(tinyCheckpoint(t, 0))
+	c, err := Open(tinyCheckpoint(t, 5, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +157,7 @@ func TestMatchesPyTorch(t *testing.T) {
 	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
 		t.Skip("needs /usr/bin/python3 with torch (apt python3-torch)")
 	}
-	ckpt := tinyCheckpoint(t, 0.5)
+	ckpt := tinyCheckpoint(t, 6, 0.5) // dropout layers must be inert, as in torch's eval()
 	c, err := Open(ckpt)
 	if err != nil {
 		t.Fatal(err)
@@ -188,5 +194,67 @@ func TestMatchesPyTorch(t *testing.T) {
 	if worst > 1e-4*scale {
 		t.Fatalf("max |Go − PyTorch| = %g (max |output| %g)", worst, scale)
 	}
-	t.Logf("max |Go − PyTorch| = %.3g over %d values", worst, len(want))
+	t.Logf("max |Go − PyTorch| = %.3g over %d values (max |output| %.3g)", worst, len(want), scale)
+}
+
+// TestSketchFormatsAgree checks that the same drawing given as gray, as RGB
+// and as black ink on a transparent background colorizes identically (all
+// are composited on white, as training does).
+func TestSketchFormatsAgree(t *testing.T) {
+	c, err := Open(tinyCheckpoint(t, 5, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	gray := sketch(45, 30)
+	rgb := image.NewRGBA(gray.Bounds())
+	alpha := image.NewNRGBA(gray.Bounds())
+	for y := 0; y < 30; y++ {
+		for x := 0; x < 45; x++ {
+			v := gray.GrayAt(x, y).Y
+			rgb.Set(x, y, color.RGBA{v, v, v, 255})
+			alpha.SetNRGBA(x, y, color.NRGBA{0, 0, 0, 255 - v}) // ink where dark, clear where white
+		}
+	}
+	want, err := c.Colorize(Request{Sketch: gray})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, img := range map[string]image.Image{"rgb": rgb, "alpha": alpha} {
+		got, err := c.Colorize(Request{Sketch: img})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.(*image.RGBA).Pix, want.(*image.RGBA).Pix) {
+			t.Errorf("%s sketch colorizes differently from the gray one", name)
+		}
+	}
+}
+
+// TestDropout checks that dropout at inference is off by default and, when
+// on, is a pure function of the seed.
+func TestDropout(t *testing.T) {
+	c, err := Open(tinyCheckpoint(t, 6, 0.5)) // depth 6 has dropout at level 5
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Dropout {
+		t.Fatal("dropout on by default")
+	}
+	run := func(dropout bool, seed uint64) []byte {
+		c.Dropout, c.Seed = dropout, seed
+		img, err := c.Colorize(Request{Sketch: sketch(64, 64)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img.(*image.RGBA).Pix
+	}
+	off, on1, on1again, on2 := run(false, 1), run(true, 1), run(true, 1), run(true, 2)
+	if bytes.Equal(off, on1) || bytes.Equal(on1, on2) {
+		t.Error("dropout has no effect, or ignores the seed")
+	}
+	if !bytes.Equal(on1, on1again) {
+		t.Error("same seed, different pictures")
+	}
 }

@@ -32,11 +32,17 @@ type InferOptions struct {
 	Output     string
 	OutDir     string
 	MaxSide    int
+	// Dropout and Seed override the checkpoint's model.infer_dropout and
+	// seed when set.
+	Dropout *bool
+	Seed    *uint64
 }
 
 // NewCmdInfer returns the infer command. runF replaces the work in tests.
 func NewCmdInfer(f *cmdutil.Factory, runF func(*InferOptions) error) *cobra.Command {
 	opts := &InferOptions{IO: f.IO}
+	var dropout bool
+	var seed uint64
 	cmd := &cobra.Command{
 		Use:   "infer SKETCH|FOLDER... [--checkpoint FILE|RUN_DIR] [--hint HINT.png | --hint-points POINTS] [-o OUT.png | --out-dir DIR]",
 		Short: "Colorize sketches of any size, with or without color hints",
@@ -49,7 +55,13 @@ reduced size and scales the result back up.
 Hints: --hint takes an RGBA image of the sketch's size whose opaque pixels
 (alpha ≥ 50%) are hints; --hint-points "x,y,#rrggbb x,y,#rrggbb" paints squares
 of the training hint size (hints.patch at data.size, scaled to the sketch)
-centred on the given pixels. No hint at all is valid.
+centred on the given pixels, drawn over the --hint image if both are given.
+No hint at all is valid.
+
+Batch norm uses the running statistics of training. Dropout is off unless the
+checkpoint's model.infer_dropout or --dropout turns it on (pix2pix's test-time
+noise; --seed picks the units), so by default the same sketch and hints
+always give the same picture.
 
 Without --checkpoint, the best checkpoint of the newest run under runs/ is
 used, and named. Without -o or --out-dir, SKETCH.png is written as
@@ -64,11 +76,14 @@ several inputs, failures are listed at the end and the exit status is 1.`,
 			if opts.Output != "" && opts.OutDir != "" {
 				return errors.New("give -o or --out-dir, not both")
 			}
-			if opts.Hint != "" && opts.HintPoints != "" {
-				return errors.New("give --hint or --hint-points, not both")
-			}
 			if opts.MaxSide < 0 {
 				return fmt.Errorf("--max-side %d must be ≥ 0", opts.MaxSide)
+			}
+			if cmd.Flags().Changed("dropout") {
+				opts.Dropout = &dropout
+			}
+			if cmd.Flags().Changed("seed") {
+				opts.Seed = &seed
 			}
 			if runF != nil {
 				return runF(opts)
@@ -84,6 +99,8 @@ several inputs, failures are listed at the end and the exit status is 1.`,
 	fl.StringVarP(&opts.Output, "output", "o", "", "output PNG (one input only)")
 	fl.StringVar(&opts.OutDir, "out-dir", "", "folder for the outputs (NAME.png each)")
 	fl.IntVar(&opts.MaxSide, "max-side", 0, "colorize at most this many pixels on the longer side, then scale back up (0 = no limit)")
+	fl.BoolVar(&dropout, "dropout", false, "keep dropout on at inference, pix2pix's test-time noise (default: the checkpoint's model.infer_dropout)")
+	fl.Uint64Var(&seed, "seed", 0, "dropout seed when dropout is on (default: the checkpoint's seed)")
 	return cmd
 }
 
@@ -116,6 +133,12 @@ func inferRun(opts *InferOptions) error {
 		return err
 	}
 	defer c.Close()
+	if opts.Dropout != nil {
+		c.Dropout = *opts.Dropout
+	}
+	if opts.Seed != nil {
+		c.Seed = *opts.Seed
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "using %s (step %d)\n", c.Path, c.Step)
 
 	isInput := map[string]bool{}
@@ -128,9 +151,17 @@ func inferRun(opts *InferOptions) error {
 		}
 	}
 	var failures []string
+	writtenFrom := map[string]string{} // output → the input it came from
 	for _, in := range inputs {
 		out := outputPath(opts, in)
-		if err := colorizeOne(c, in, out, hint, points, opts.MaxSide, isInput); err != nil {
+		var err error
+		if prev, ok := writtenFrom[absPath(out)]; ok {
+			// a.png and a.jpg both map to OUT/a.png: keep the first.
+			err = fmt.Errorf("%s: its output %s already holds the colorized %s", in, out, prev)
+		} else {
+			err = colorizeOne(c, in, out, hint, points, opts.MaxSide, isInput)
+		}
+		if err != nil {
 			if len(inputs) == 1 {
 				return err
 			}
@@ -138,6 +169,7 @@ func inferRun(opts *InferOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "failed: %v\n", err)
 			continue
 		}
+		writtenFrom[absPath(out)] = in
 		fmt.Fprintln(opts.IO.Out, out)
 	}
 	if len(failures) > 0 {
@@ -183,10 +215,9 @@ func expand(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
 		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
+		if err != nil || !st.IsDir() {
+			// A missing or unreadable file fails when it is decoded, so
+			// it is listed with the other failures.
 			out = append(out, a)
 			continue
 		}

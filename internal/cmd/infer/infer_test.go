@@ -179,3 +179,97 @@ func TestClearErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestFlags(t *testing.T) {
+	var got *InferOptions
+	cmd := NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(o *InferOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"a.png", "dir", "--checkpoint", "c.safetensors", "--out-dir", "o", "--max-side", "512", "--dropout", "--seed", "3"})
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Inputs) != 2 || got.Checkpoint != "c.safetensors" || got.OutDir != "o" || got.MaxSide != 512 ||
+		got.Dropout == nil || !*got.Dropout || got.Seed == nil || *got.Seed != 3 {
+		t.Errorf("%+v", got)
+	}
+	cmd = NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(o *InferOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"a.png"})
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	if err := cmd.Execute(); err != nil || got.Dropout != nil || got.Seed != nil {
+		t.Errorf("defaults: err %v, dropout %v, seed %v (want the checkpoint's)", err, got.Dropout, got.Seed)
+	}
+	for _, args := range [][]string{{"a.png", "-o", "x.png", "--out-dir", "d"}, {"a.png", "--max-side", "-1"}, {}} {
+		cmd = NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(*InferOptions) error { return nil })
+		cmd.SetArgs(args)
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		if err := cmd.Execute(); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+}
+
+// TestSeveralInputs: a missing file among several and two sketches with one
+// output name are listed as failures; the rest are colorized.
+func TestSeveralInputs(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := writeCheckpoint(t, t.TempDir(), 4, 4)
+	a, c := filepath.Join(dir, "a.png"), filepath.Join(dir, "c.png")
+	writeSketch(t, a, 30, 30)
+	writeSketch(t, c, 30, 30)
+	aSub := filepath.Join(dir, "sub", "a.png") // same stem as a.png
+	os.MkdirAll(filepath.Dir(aSub), 0o755)
+	writeSketch(t, aSub, 20, 20)
+	out := filepath.Join(dir, "out")
+	stdout, _, err := run(t, a, filepath.Join(dir, "missing.png"), aSub, c, "--checkpoint", ckpt, "--out-dir", out)
+	if err == nil || !strings.Contains(err.Error(), "2 of 4") || !strings.Contains(err.Error(), "missing.png") || !strings.Contains(err.Error(), "already holds") {
+		t.Fatalf("err = %v", err)
+	}
+	if w, _ := size(t, filepath.Join(out, "a.png")); w != 30 {
+		t.Errorf("out/a.png is %d wide: the second a.png overwrote the first", w)
+	}
+	if _, err := os.Stat(filepath.Join(out, "c.png")); err != nil || !strings.Contains(stdout, "c.png") {
+		t.Errorf("c.png not colorized: %v, stdout %q", err, stdout)
+	}
+}
+
+// TestHintImageAndPoints: both kinds of hint together are accepted, and each
+// changes the picture.
+func TestHintImageAndPoints(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := writeCheckpoint(t, dir, 4, 4)
+	sk := filepath.Join(dir, "s.png")
+	writeSketch(t, sk, 40, 30)
+	hintImg := image.NewNRGBA(image.Rect(0, 0, 40, 30))
+	for y := 5; y < 15; y++ {
+		for x := 5; x < 15; x++ {
+			hintImg.Pix[hintImg.PixOffset(x, y)+0] = 255
+			hintImg.Pix[hintImg.PixOffset(x, y)+3] = 255
+		}
+	}
+	hint := filepath.Join(dir, "hint.png")
+	var buf bytes.Buffer
+	png.Encode(&buf, hintImg)
+	os.WriteFile(hint, buf.Bytes(), 0o644)
+	outs := map[string][]string{
+		"none.png":   nil,
+		"image.png":  {"--hint", hint},
+		"points.png": {"--hint-points", "30,20,#0000ff"},
+		"both.png":   {"--hint", hint, "--hint-points", "30,20,#0000ff"},
+	}
+	pix := map[string][]byte{}
+	for name, extra := range outs {
+		p := filepath.Join(dir, name)
+		if _, _, err := run(t, append([]string{sk, "--checkpoint", ckpt, "-o", p}, extra...)...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		pix[name], _ = os.ReadFile(p)
+	}
+	for _, pair := range [][2]string{{"none.png", "image.png"}, {"none.png", "points.png"}, {"image.png", "both.png"}, {"points.png", "both.png"}} {
+		if bytes.Equal(pix[pair[0]], pix[pair[1]]) {
+			t.Errorf("%s and %s are the same picture", pair[0], pair[1])
+		}
+	}
+}
