@@ -2,14 +2,15 @@ package kernels
 
 import (
 	"fmt"
-
 	"math"
+
+	"github.com/colorize-dev/colorize/internal/parallel"
 )
 
 // LeakyReLU writes y = x for x > 0 and alpha·x otherwise. y may alias x.
 func LeakyReLU(x, y []float32, alpha float32) {
 	y = y[:len(x)]
-	chunked(len(x), func(lo, hi int) {
+	parallel.Chunks(len(x), 1<<16, func(lo, hi int) {
 		for i, v := range x[lo:hi] {
 			// A multiplier picked without a branch: activations have random
 			// signs, and a mispredicted branch per element costs more than
@@ -27,7 +28,7 @@ func LeakyReLU(x, y []float32, alpha float32) {
 // derivative at 0 is taken as alpha, as PyTorch does). dx may alias dy.
 func LeakyReLUBackward(x, dy, dx []float32, alpha float32) {
 	dy, dx = dy[:len(x)], dx[:len(x)]
-	chunked(len(x), func(lo, hi int) {
+	parallel.Chunks(len(x), 1<<16, func(lo, hi int) {
 		for i, v := range x[lo:hi] {
 			s := alpha
 			if v > 0 {

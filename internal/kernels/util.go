@@ -90,24 +90,3 @@ func sum64(x []float32) float64 {
 	}
 	return s
 }
-
-// chunked runs f over [0, n) split into GOMAXPROCS contiguous chunks when n
-// is large enough to pay for the goroutines; for elementwise loops, where the
-// split cannot change any result.
-func chunked(n int, f func(lo, hi int)) {
-	const minChunk = 1 << 16
-	w := min(runtime.GOMAXPROCS(0), n/minChunk)
-	if w <= 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := 0; i < w; i++ {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			f(lo, hi)
-		}(i*n/w, (i+1)*n/w)
-	}
-	wg.Wait()
-}

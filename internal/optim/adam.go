@@ -10,11 +10,11 @@ package optim
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/colorize-dev/colorize/internal/parallel"
 )
 
 // Adam implements Kingma & Ba's Adam with PyTorch's formulation:
@@ -75,7 +75,8 @@ func (a *Adam) Step(model []G.ValueGrad) error {
 		if len(m) != len(p) {
 			return fmt.Errorf("adam: state of %s has %d values for %d parameters", name, len(m), len(p))
 		}
-		parallel(len(p), func(lo, hi int) {
+		// Elementwise, so splitting over cores cannot change the result.
+		parallel.Chunks(len(p), 1<<15, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				gi := g[i]
 				mi := b1*m[i] + (1-b1)*gi
@@ -86,27 +87,6 @@ func (a *Adam) Step(model []G.ValueGrad) error {
 		})
 	}
 	return nil
-}
-
-// parallel splits [0, n) over GOMAXPROCS goroutines when n is large enough
-// to pay for them. The update is elementwise, so the split cannot change the
-// result.
-func parallel(n int, f func(lo, hi int)) {
-	const minChunk = 1 << 15
-	w := min(runtime.GOMAXPROCS(0), n/minChunk)
-	if w <= 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := 0; i < w; i++ {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			f(lo, hi)
-		}(i*n/w, (i+1)*n/w)
-	}
-	wg.Wait()
 }
 
 func float32s(v G.Value) ([]float32, error) {
