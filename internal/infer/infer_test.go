@@ -25,15 +25,15 @@ func repo(rel string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", rel)
 }
 
-// tinyCheckpoint writes a small model of the given depth (untrained weights,
+// tinyCheckpoint writes a small model (untrained weights,
 // but running statistics far from PyTorch's initial 0/1, so eval-mode batch
 // norm is exercised) and returns its path.
-func tinyCheckpoint(t *testing.T, depth int, dropout float64) string {
+func tinyCheckpoint(t *testing.T, depth, ngf int, dropout float64) string {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data.Size = 32
-	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers, cfg.Model.Dropout = depth, 4, 4, 2, dropout
-	m, err := gan.NewModel(gan.NewModelConfig(depth, 4, 4, 2, dropout), 5)
+	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers, cfg.Model.Dropout = depth, ngf, 4, 2, dropout
+	m, err := gan.NewModel(gan.NewModelConfig(depth, ngf, 4, 2, dropout), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func sketch(w, h int) *image.Gray {
 }
 
 func TestOutputHasTheSketchSize(t *testing.T) {
-	c, err := Open(tinyCheckpoint(t, 6, 0.5))
+	c, err := Open(tinyCheckpoint(t, 6, 4, 0.5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestOutputHasTheSketchSize(t *testing.T) {
 }
 
 func TestPaddingAndHints(t *testing.T) {
-	c, err := Open(tinyCheckpoint(t, 5, 0))
+	c, err := Open(tinyCheckpoint(t, 5, 4, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,32 +150,56 @@ func TestParsePoints(t *testing.T) {
 	}
 }
 
-// TestMatchesPyTorch runs the same checkpoint in PyTorch (pyref/models.py,
-// eval mode) on the same padded 100×77 input and compares the outputs.
+// TestMatchesPyTorch runs the same checkpoints in PyTorch (pyref/models.py,
+// eval mode) on the same padded inputs and compares the outputs: a depth-6
+// net on a 100×77 sketch and a depth-8 one (pix2pix's 256² architecture,
+// narrower) on a 300×200 sketch padded to 512×256.
 func TestMatchesPyTorch(t *testing.T) {
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
 		t.Skip("needs /usr/bin/python3 with torch (apt python3-torch)")
 	}
-	ckpt := tinyCheckpoint(t, 6, 0.5) // dropout layers must be inert, as in torch's eval()
-	c, err := Open(ckpt)
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct{ depth, ngf, w, h int }{{6, 4, 100, 77}, {8, 16, 300, 200}} {
+		// Dropout layers must be inert, as in torch's eval().
+		ckpt := tinyCheckpoint(t, tc.depth, tc.ngf, 0.5)
+		c, err := Open(ckpt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		in, w, h, err := c.prepare(Request{Sketch: sketch(tc.w, tc.h), Points: []Point{{X: 50, Y: 30, Color: color.RGBA{200, 40, 40, 255}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw, ph := c.padded(w), c.padded(h)
+		got, err := c.run(in, pw, ph)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := torchInfer(t, py, ckpt, in, []int{1, 5, ph, pw})
+		worst, scale := 0.0, 0.0
+		for i := range want {
+			worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
+			scale = math.Max(scale, math.Abs(float64(want[i])))
+		}
+		if worst > 1e-4*scale {
+			t.Fatalf("depth %d, %dx%d: max |Go − PyTorch| = %g (max |output| %g)", tc.depth, pw, ph, worst, scale)
+		}
+		t.Logf("depth %d, %dx%d: max |Go − PyTorch| = %.3g over %d values (max |output| %.3g)", tc.depth, pw, ph, worst, len(want), scale)
 	}
-	defer c.Close()
-	in, w, h, err := c.prepare(Request{Sketch: sketch(100, 77), Points: []Point{{X: 50, Y: 30, Color: color.RGBA{200, 40, 40, 255}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pw, ph := c.padded(w), c.padded(h)
-	got, err := c.run(in, pw, ph)
-	if err != nil {
-		t.Fatal(err)
-	}
+}
+
+// torchInfer runs pyref/unet_infer_parity.py on input of the given shape.
+func torchInfer(t *testing.T, py, ckpt string, input []float32, shape []int) []float32 {
+	t.Helper()
 	dir := t.TempDir()
 	var buf bytes.Buffer
-	safetensors.Encode(&buf, safetensors.File{Tensors: map[string]safetensors.Tensor{"input": {Shape: []int{1, 5, ph, pw}, F32: in}}})
-	os.WriteFile(filepath.Join(dir, "in.safetensors"), buf.Bytes(), 0o644)
+	if err := safetensors.Encode(&buf, safetensors.File{Tensors: map[string]safetensors.Tensor{"input": {Shape: shape, F32: input}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in.safetensors"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(py, repo("pyref/unet_infer_parity.py"), ckpt, filepath.Join(dir, "in.safetensors"), filepath.Join(dir, "out.safetensors"))
 	cmd.Dir = repo("pyref")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -185,23 +209,14 @@ func TestMatchesPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ref.Tensors["output"].F32
-	worst, scale := 0.0, 0.0
-	for i := range want {
-		worst = math.Max(worst, math.Abs(float64(got[i]-want[i])))
-		scale = math.Max(scale, math.Abs(float64(want[i])))
-	}
-	if worst > 1e-4*scale {
-		t.Fatalf("max |Go − PyTorch| = %g (max |output| %g)", worst, scale)
-	}
-	t.Logf("max |Go − PyTorch| = %.3g over %d values (max |output| %.3g)", worst, len(want), scale)
+	return ref.Tensors["output"].F32
 }
 
 // TestSketchFormatsAgree checks that the same drawing given as gray, as RGB
 // and as black ink on a transparent background colorizes identically (all
 // are composited on white, as training does).
 func TestSketchFormatsAgree(t *testing.T) {
-	c, err := Open(tinyCheckpoint(t, 5, 0))
+	c, err := Open(tinyCheckpoint(t, 5, 4, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +249,7 @@ func TestSketchFormatsAgree(t *testing.T) {
 // TestDropout checks that dropout at inference is off by default and, when
 // on, is a pure function of the seed.
 func TestDropout(t *testing.T) {
-	c, err := Open(tinyCheckpoint(t, 6, 0.5)) // depth 6 has dropout at level 5
+	c, err := Open(tinyCheckpoint(t, 6, 4, 0.5)) // depth 6 has dropout at level 5
 	if err != nil {
 		t.Fatal(err)
 	}
