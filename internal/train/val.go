@@ -31,18 +31,6 @@ func newValidator(ds *data.Dataset, gen *unet.Generator, cfg config.Config) (*va
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Data.MaxVal > 0 {
-		var kept []*data.Batch
-		n := 0
-		for _, b := range batches {
-			if n >= cfg.Data.MaxVal {
-				break
-			}
-			kept = append(kept, b)
-			n += b.N
-		}
-		batches = kept
-	}
 	if len(batches) == 0 {
 		return nil, fmt.Errorf("data %s: no validation examples (data.val_fraction %g)", cfg.Data.Dir, cfg.Data.ValFraction)
 	}
