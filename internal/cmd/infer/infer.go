@@ -76,6 +76,9 @@ several inputs, failures are listed at the end and the exit status is 1.`,
 			if opts.Output != "" && opts.OutDir != "" {
 				return errors.New("give -o or --out-dir, not both")
 			}
+			if opts.Output != "" && !strings.EqualFold(filepath.Ext(opts.Output), ".png") {
+				return fmt.Errorf("-o %s: the output is a PNG, name it .png", opts.Output)
+			}
 			if opts.MaxSide < 0 {
 				return fmt.Errorf("--max-side %d must be ≥ 0", opts.MaxSide)
 			}

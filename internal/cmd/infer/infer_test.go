@@ -200,7 +200,7 @@ func TestFlags(t *testing.T) {
 	if err := cmd.Execute(); err != nil || got.Dropout != nil || got.Seed != nil {
 		t.Errorf("defaults: err %v, dropout %v, seed %v (want the checkpoint's)", err, got.Dropout, got.Seed)
 	}
-	for _, args := range [][]string{{"a.png", "-o", "x.png", "--out-dir", "d"}, {"a.png", "--max-side", "-1"}, {}} {
+	for _, args := range [][]string{{"a.png", "-o", "x.png", "--out-dir", "d"}, {"a.png", "--max-side", "-1"}, {"a.png", "-o", "a.jpg"}, {}} {
 		cmd = NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(*InferOptions) error { return nil })
 		cmd.SetArgs(args)
 		cmd.SetOut(&bytes.Buffer{})
