@@ -44,7 +44,7 @@ func NewCmdInfer(f *cmdutil.Factory, runF func(*InferOptions) error) *cobra.Comm
 	var dropout bool
 	var seed uint64
 	cmd := &cobra.Command{
-		Use:   "infer SKETCH|FOLDER... [--checkpoint FILE|RUN_DIR] [--hint HINT.png | --hint-points POINTS] [-o OUT.png | --out-dir DIR]",
+		Use:   "infer SKETCH|FOLDER... [--checkpoint FILE|RUN_DIR] [--hint HINT.png] [--hint-points POINTS] [-o OUT.png | --out-dir DIR]",
 		Short: "Colorize sketches of any size, with or without color hints",
 		Long: `Colorize line-art sketches (PNG, JPEG, GIF, BMP, TIFF, WebP; gray, RGB or
 with alpha, composited on white) with a trained generator. The output has the
