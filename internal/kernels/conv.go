@@ -90,6 +90,10 @@ func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
 	if bias != nil && len(bias) < p.K {
 		panic(fmt.Sprintf("conv: bias has %d elements, want %d", len(bias), p.K))
 	}
+	if p.batched() {
+		conv2DForwardBatched(p, x, w, bias, y)
+		return
+	}
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
 	parallelFor(p.N, func(lo, hi int) {
@@ -124,6 +128,10 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	p.mustValid(len(dy), p.OutSize(), "output gradient")
 	p.mustValid(len(w), p.WeightSize(), "weight")
 	p.mustValid(len(dx), p.InSize(), "input gradient")
+	if p.batched() {
+		conv2DBackwardDataBatched(p, dy, w, dx)
+		return
+	}
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
 	parallelFor(p.N, func(lo, hi int) {
@@ -156,6 +164,10 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	p.mustValid(len(x), p.InSize(), "input")
 	p.mustValid(len(dy), p.OutSize(), "output gradient")
 	p.mustValid(len(dw), p.WeightSize(), "weight gradient")
+	if p.batched() {
+		conv2DBackwardFilterBatched(p, x, dy, dw)
+		return
+	}
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
 	wsz := p.WeightSize()

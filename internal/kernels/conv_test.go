@@ -25,7 +25,22 @@ var convCases = []ConvParams{
 	{N: 5, C: 2, H: 6, W: 6, K: 3, KH: 2, KW: 3, StrideH: 1, StrideW: 3, PadT: 2, PadB: 0, PadL: 0, PadR: 2},
 }
 
-func TestConv2DMatchesReference(t *testing.T) {
+// eachLowering runs f with convolutions lowered per image and lowered for
+// the whole batch at once (batchedMaxCols), so both paths meet the reference.
+func eachLowering(t *testing.T, f func(t *testing.T)) {
+	defer func(old int) { batchedMaxCols = old }(batchedMaxCols)
+	for _, m := range []struct {
+		name    string
+		maxCols int
+	}{{"per-image", 0}, {"batched", 1 << 30}} {
+		batchedMaxCols = m.maxCols
+		t.Run(m.name, f)
+	}
+}
+
+func TestConv2DMatchesReference(t *testing.T) { eachLowering(t, testConv2DMatchesReference) }
+
+func testConv2DMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, p := range convCases {
 		t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
@@ -71,6 +86,10 @@ var convTCases = []ConvTParams{
 }
 
 func TestConvTranspose2DMatchesReference(t *testing.T) {
+	eachLowering(t, testConvTranspose2DMatchesReference)
+}
+
+func testConvTranspose2DMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	for _, p := range convTCases {
 		t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
