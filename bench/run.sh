@@ -35,15 +35,18 @@ if [ -z "${BENCH_SKIP_PURE:-}" ]; then
 fi
 echo "pytorch peak RSS (MiB): $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak_rss_mb"])' "$out/torch.json")"
 
-if [ -f bench/infer_torch.py ] && go test -list 'BenchmarkInfer' ./internal/unet 2>/dev/null | grep -q BenchmarkInfer; then
+# (grep on captured output: with pipefail, grep -q closing the pipe early
+# would fail the test.)
+has() { case "$(go test -list "$2" "$1" 2>/dev/null)" in *"$2"*) return 0 ;; esac; return 1; }
+if [ -f bench/infer_torch.py ] && has ./internal/unet BenchmarkInfer; then
 	for side in 256 512; do
 		t=$($PY bench/infer_torch.py --size "$side" --threads "$THREADS" | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec"])')
 		g=$(gobench "-tags openblas" ./internal/unet "BenchmarkInfer/${side}")
 		row "infer ${side}² depth 8 (openblas)" "$g" "$t"
 	done
 fi
-if [ -f bench/fid_features.py ] && go test -list 'BenchmarkFeatures' ./internal/fid 2>/dev/null | grep -q BenchmarkFeatures; then
-	t=$($PY bench/fid_features.py --threads "$THREADS" | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec_per_image"])')
+if [ -f bench/fid_features.py ] && has ./internal/fid BenchmarkFeatures; then
+	t=$($PY bench/fid_features.py --threads "$THREADS" --images 16 --batch 8 | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec_per_image"])')
 	g=$(gobench "-tags openblas" ./internal/fid BenchmarkFeatures)
 	row "FID features per image (openblas)" "$g" "$t"
 fi
