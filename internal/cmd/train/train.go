@@ -18,7 +18,9 @@ type TrainOptions struct {
 	IO     *cmdutil.IOStreams
 	Logger *slog.Logger
 	Config config.Config
-	Resume bool
+	// ConfigPath is the --config file, for the resume hint.
+	ConfigPath string
+	Resume     bool
 }
 
 // NewCmdTrain returns the train command. runF replaces the work in tests.
@@ -51,6 +53,9 @@ checkpoint of the run folder exactly as if the run had not stopped.`,
 			}
 			opts.Config = cfg
 			opts.Logger = f.Logger
+			if f.ConfigPath != nil {
+				opts.ConfigPath = f.ConfigPath()
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -78,7 +83,11 @@ func trainRun(ctx context.Context, opts *TrainOptions) error {
 		return err
 	}
 	if res.Interrupted {
-		fmt.Fprintf(opts.IO.Out, "interrupted at step %d; checkpoint %s\nresume with: colorize train --config FILE --out %s --resume\n", res.Step, res.LastCkpt, c.Train.Out)
+		cfgArg := ""
+		if opts.ConfigPath != "" {
+			cfgArg = " --config " + opts.ConfigPath
+		}
+		fmt.Fprintf(opts.IO.Out, "interrupted at step %d; checkpoint %s\nresume with: colorize train%s --out %s --resume\n", res.Step, res.LastCkpt, cfgArg, c.Train.Out)
 		return nil
 	}
 	fmt.Fprintf(opts.IO.Out, "done: step %d, validation L1 %.4f (best %.4f); checkpoint %s\n", res.Step, res.LastValL1, res.BestValL1, res.LastCkpt)
