@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 
@@ -47,25 +48,34 @@ func parallelForWorkers(n, nw int, f func(worker, lo, hi int)) {
 	wg.Wait()
 }
 
-// bufPool recycles scratch buffers (im2col matrices, partial sums) between
-// calls; a training step allocates the same sizes over and over.
-var bufPool sync.Pool
+// bufPools recycle scratch buffers (im2col matrices, partial sums) between
+// calls; a training step asks for the same few dozen sizes over and over.
+// Pool k holds buffers of capacity exactly 1<<k, so a request is always met
+// by a buffer of its own size class rather than one too small for it.
+var bufPools [48]sync.Pool
 
 // getBuf returns a scratch slice of length n with unspecified contents.
 func getBuf(n int) *[]float32 {
-	if v, ok := bufPool.Get().(*[]float32); ok {
-		if cap(*v) >= n {
-			*v = (*v)[:n]
-			return v
-		}
-		// Too small: drop it rather than cycling it through the pool.
+	k := bits.Len(uint(n - 1)) // smallest k with 1<<k >= n (0 for n <= 1)
+	if n <= 1 {
+		k = 0
 	}
-	b := make([]float32, n)
+	if v, ok := bufPools[k].Get().(*[]float32); ok {
+		*v = (*v)[:n]
+		return v
+	}
+	b := make([]float32, n, 1<<k)
 	return &b
 }
 
 // putBuf hands a buffer obtained from getBuf back to the pool.
-func putBuf(b *[]float32) { bufPool.Put(b) }
+func putBuf(b *[]float32) {
+	c := cap(*b)
+	if c == 0 || c&(c-1) != 0 {
+		return // not from getBuf
+	}
+	bufPools[bits.Len(uint(c))-1].Put(b)
+}
 
 // addTo computes dst[i] += src[i].
 func addTo(dst, src []float32) {

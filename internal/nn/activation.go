@@ -23,6 +23,7 @@ type actOp struct {
 	elementwise
 	kind  actKind
 	alpha float32
+	buf   *outBuf
 }
 
 func (op actOp) String() string {
@@ -45,7 +46,7 @@ func (op actOp) Do(vs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, y := newDense(xs...)
+	out, y := op.buf.dense(xs...)
 	if op.kind == actTanh {
 		kernels.Tanh(x, y)
 	} else {
@@ -60,7 +61,7 @@ func (op actOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if op.kind == actTanh {
 		from = out
 	}
-	n, err := G.ApplyOp(actGradOp{kind: op.kind, alpha: op.alpha}, from, grad)
+	n, err := G.ApplyOp(actGradOp{kind: op.kind, alpha: op.alpha, buf: new(outBuf)}, from, grad)
 	if err != nil {
 		return nil, fmt.Errorf("%v gradient: %w", op, err)
 	}
@@ -71,6 +72,7 @@ func (op actOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 type actGradOp struct {
 	kind  actKind
 	alpha float32
+	buf   *outBuf
 }
 
 func (op actGradOp) Arity() int            { return 2 }
@@ -110,7 +112,7 @@ func (op actGradOp) Do(vs ...G.Value) (G.Value, error) {
 	if !as.Eq(ds) {
 		return nil, fmt.Errorf("%v: shapes %v and %v differ", op, as, ds)
 	}
-	out, dx := newDense(as...)
+	out, dx := op.buf.dense(as...)
 	if op.kind == actTanh {
 		kernels.TanhBackward(a, dy, dx)
 	} else {
@@ -123,6 +125,7 @@ func applyAct(x *G.Node, op actOp) (*G.Node, error) {
 	if x.Dtype() != tensor.Float32 {
 		return nil, fmt.Errorf("%v: %s is %v, only float32 is supported", op, x.Name(), x.Dtype())
 	}
+	op.buf = new(outBuf)
 	n, err := G.ApplyOp(op, x)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)

@@ -75,6 +75,7 @@ type bnOp struct {
 	id   uint64
 	st   *BatchNormState
 	mode BNMode
+	out  *outBuf
 }
 
 func (op *bnOp) Arity() int            { return 3 }
@@ -126,7 +127,7 @@ func (op *bnOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	s := kernels.BNShape{N: xs[0], C: xs[1], HW: xs[2] * xs[3]}
-	out, y := newDense(xs...)
+	out, y := op.out.dense(xs...)
 	switch op.mode {
 	case BNEval:
 		rm, rv := op.st.runningCopy()
@@ -152,15 +153,15 @@ func (op *bnOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if len(in) != 3 {
 		return nil, fmt.Errorf("%v: want 3 operands, got %d", op, len(in))
 	}
-	dx, err := G.ApplyOp(&bnGradOp{fwd: op, wrtGamma: false}, in[0], in[1], grad)
+	dx, err := G.ApplyOp(&bnGradOp{fwd: op, wrtGamma: false, out: new(outBuf)}, in[0], in[1], grad)
 	if err != nil {
 		return nil, fmt.Errorf("%v input gradient: %w", op, err)
 	}
-	dg, err := G.ApplyOp(&bnGradOp{fwd: op, wrtGamma: true}, in[0], in[1], grad)
+	dg, err := G.ApplyOp(&bnGradOp{fwd: op, wrtGamma: true, out: new(outBuf)}, in[0], in[1], grad)
 	if err != nil {
 		return nil, fmt.Errorf("%v gamma gradient: %w", op, err)
 	}
-	db, err := G.ApplyOp(channelSumOp{}, grad)
+	db, err := G.ApplyOp(channelSumOp{buf: new(outBuf)}, grad)
 	if err != nil {
 		return nil, fmt.Errorf("%v beta gradient: %w", op, err)
 	}
@@ -172,6 +173,7 @@ func (op *bnOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 type bnGradOp struct {
 	fwd      *bnOp
 	wrtGamma bool
+	out      *outBuf
 }
 
 func (op *bnGradOp) Arity() int { return 3 }
@@ -232,7 +234,7 @@ func (op *bnGradOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	s := kernels.BNShape{N: xs[0], C: xs[1], HW: xs[2] * xs[3]}
-	out, o := newDense(shape...)
+	out, o := op.out.dense(shape...)
 	var dx, dg []float32
 	if op.wrtGamma {
 		dg = o
@@ -260,7 +262,7 @@ func BatchNorm(x, gamma, beta *G.Node, st *BatchNormState, mode BNMode) (*G.Node
 	if mode != BNTrain && mode != BNTrainNoUpdate && mode != BNEval {
 		return nil, fmt.Errorf("BatchNorm: unknown mode %v", mode)
 	}
-	op := &bnOp{id: nextID(), st: st, mode: mode}
+	op := &bnOp{id: nextID(), st: st, mode: mode, out: new(outBuf)}
 	var shapes []tensor.Shape
 	for i, n := range []*G.Node{x, gamma, beta} {
 		dims := 1

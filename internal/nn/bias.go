@@ -18,7 +18,7 @@ func hashOf(s string) uint32 {
 }
 
 // addBiasOp computes x[n,c,h,w] + b[c].
-type addBiasOp struct{}
+type addBiasOp struct{ buf *outBuf }
 
 func (addBiasOp) Arity() int            { return 2 }
 func (addBiasOp) Type() hm.Type         { return hm.NewFnType(t4, t1, t4) }
@@ -55,14 +55,14 @@ func (op addBiasOp) Do(vs ...G.Value) (G.Value, error) {
 	if _, err := op.InferShape(xs, bs); err != nil {
 		return nil, err
 	}
-	out, o := newDense(xs...)
+	out, o := op.buf.dense(xs...)
 	copy(o, x)
 	kernels.AddChannelBias(xs[0], xs[1], xs[2]*xs[3], o, b)
 	return out, nil
 }
 
 func (addBiasOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	db, err := G.ApplyOp(channelSumOp{}, grad)
+	db, err := G.ApplyOp(channelSumOp{buf: new(outBuf)}, grad)
 	if err != nil {
 		return nil, fmt.Errorf("AddBias gradient: %w", err)
 	}
@@ -83,7 +83,7 @@ func AddBias(x, b *G.Node) (*G.Node, error) {
 	if bs[0] != xs[1] {
 		return nil, fmt.Errorf("AddBias: bias %v does not match %d channels of %v", bs, xs[1], xs)
 	}
-	n, err := G.ApplyOp(addBiasOp{}, x, b)
+	n, err := G.ApplyOp(addBiasOp{buf: new(outBuf)}, x, b)
 	if err != nil {
 		return nil, fmt.Errorf("AddBias: %w", err)
 	}
@@ -93,7 +93,7 @@ func AddBias(x, b *G.Node) (*G.Node, error) {
 // channelSumOp reduces [N, C, H, W] to [C] by summing over N, H and W: the
 // gradient of a per-channel bias (or batch-norm beta). It is not
 // differentiable again.
-type channelSumOp struct{}
+type channelSumOp struct{ buf *outBuf }
 
 func (channelSumOp) Arity() int            { return 1 }
 func (channelSumOp) Type() hm.Type         { return hm.NewFnType(t4, t1) }
@@ -128,7 +128,7 @@ func (op channelSumOp) Do(vs ...G.Value) (G.Value, error) {
 	if len(xs) != 4 {
 		return nil, fmt.Errorf("ChannelSum: want [N,C,H,W], got %v", xs)
 	}
-	out, o := newDense(xs[1])
+	out, o := op.buf.dense(xs[1])
 	kernels.ConvBackwardBias(xs[0], xs[1], xs[2]*xs[3], x, o)
 	return out, nil
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // concatOp joins two [N, C, H, W] tensors along the channel axis.
-type concatOp struct{}
+type concatOp struct{ buf *outBuf }
 
 func (concatOp) Arity() int            { return 2 }
 func (concatOp) Type() hm.Type         { return hm.NewFnType(t4, t4, t4) }
@@ -50,7 +50,7 @@ func (op concatOp) Do(vs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, o := newDense(shape...)
+	out, o := op.buf.dense(shape...)
 	kernels.ConcatChannels(as[0], as[1], bs[1], as[2]*as[3], a, b, o)
 	return out, nil
 }
@@ -58,11 +58,11 @@ func (op concatOp) Do(vs ...G.Value) (G.Value, error) {
 func (concatOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	ca := in[0].Shape()[1]
 	cb := in[1].Shape()[1]
-	da, err := G.ApplyOp(sliceChannelsOp{c0: 0, cn: ca}, grad)
+	da, err := G.ApplyOp(sliceChannelsOp{c0: 0, cn: ca, buf: new(outBuf)}, grad)
 	if err != nil {
 		return nil, fmt.Errorf("ConcatChannels gradient: %w", err)
 	}
-	db, err := G.ApplyOp(sliceChannelsOp{c0: ca, cn: cb}, grad)
+	db, err := G.ApplyOp(sliceChannelsOp{c0: ca, cn: cb, buf: new(outBuf)}, grad)
 	if err != nil {
 		return nil, fmt.Errorf("ConcatChannels gradient: %w", err)
 	}
@@ -70,7 +70,10 @@ func (concatOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 }
 
 // sliceChannelsOp copies channels [c0, c0+cn) of a [N, C, H, W] tensor.
-type sliceChannelsOp struct{ c0, cn int }
+type sliceChannelsOp struct {
+	c0, cn int
+	buf    *outBuf
+}
 
 func (sliceChannelsOp) Arity() int           { return 1 }
 func (sliceChannelsOp) Type() hm.Type        { return hm.NewFnType(t4, t4) }
@@ -108,7 +111,7 @@ func (op sliceChannelsOp) Do(vs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, o := newDense(shape...)
+	out, o := op.buf.dense(shape...)
 	kernels.SliceChannels(xs[0], xs[1], xs[2]*xs[3], op.c0, op.cn, x, o)
 	return out, nil
 }
@@ -127,7 +130,7 @@ func ConcatChannels(a, b *G.Node) (*G.Node, error) {
 	if _, err := (concatOp{}).InferShape(as, bs); err != nil {
 		return nil, err
 	}
-	n, err := G.ApplyOp(concatOp{}, a, b)
+	n, err := G.ApplyOp(concatOp{buf: new(outBuf)}, a, b)
 	if err != nil {
 		return nil, fmt.Errorf("ConcatChannels: %w", err)
 	}

@@ -63,6 +63,7 @@ type convOp struct {
 	// skip[i] marks operand i as not needing a gradient (it is a
 	// StopGradient output), so SymDiff builds nothing for it.
 	skip [2]bool
+	out  *outBuf
 }
 
 func (op *convOp) Arity() int { return 2 }
@@ -158,7 +159,7 @@ func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, o := newDense(op.outShape(p)...)
+	out, o := op.out.dense(op.outShape(p)...)
 	switch op.pass {
 	case passForward:
 		kernels.Conv2DForward(p, a, b, nil, o)
@@ -200,7 +201,7 @@ func (op *convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 		if op.skip[i] {
 			continue
 		}
-		n, err := G.ApplyOp(&convOp{pass: s.pass, geom: op.geom}, s.x, s.y)
+		n, err := G.ApplyOp(&convOp{pass: s.pass, geom: op.geom, out: new(outBuf)}, s.x, s.y)
 		if err != nil {
 			return nil, fmt.Errorf("%v gradient %d: %w", op, i, err)
 		}
@@ -227,7 +228,7 @@ func Conv2dOpts(x, w *G.Node, o ConvOpts) (*G.Node, error) {
 		return nil, err
 	}
 	op := &convOp{pass: passForward, geom: convGeom{KH: ws[2], KW: ws[3], H: xs[2], W: xs[3], ConvOpts: o},
-		skip: [2]bool{isStopped(x), isStopped(w)}}
+		skip: [2]bool{isStopped(x), isStopped(w)}, out: new(outBuf)}
 	if _, err := op.dims(xs, ws); err != nil {
 		return nil, err
 	}
@@ -267,7 +268,7 @@ func ConvTranspose2dOpts(x, w *G.Node, o ConvOpts) (*G.Node, error) {
 	// The transposed convolution is the data pass of the convolution that
 	// maps its output back to its input.
 	op := &convOp{pass: passData, geom: convGeom{KH: ws[2], KW: ws[3], H: tp.OutH(), W: tp.OutW(), ConvOpts: o},
-		skip: [2]bool{isStopped(x), isStopped(w)}}
+		skip: [2]bool{isStopped(x), isStopped(w)}, out: new(outBuf)}
 	n, err := G.ApplyOp(op, x, w)
 	if err != nil {
 		return nil, fmt.Errorf("ConvTranspose2d: %w", err)

@@ -21,8 +21,13 @@
 //     and Dropout, which draws a mask) hash a process-unique id, so that
 //     gorgonia never merges two of them into one node. Pure operations hash
 //     their parameters and may be merged, which is harmless.
-//   - Every operation allocates its output on each run; nothing aliases an
-//     input.
+//   - Every node keeps its output tensor from one run of its machine to the
+//     next and overwrites it in place (the first run allocates it), so a
+//     training step allocates almost nothing in steady state. A node's value
+//     is therefore valid only until the next run of its graph: copy what
+//     must outlive it. Nothing aliases an input. Two machines must not run
+//     the same graph at once (gorgonia binds values to the shared nodes
+//     anyway).
 //
 // Unneeded gradients: gorgonia's SymDiff cannot tell which operand
 // gradients a G.Grad call will use, so every differentiable operand of an

@@ -58,6 +58,7 @@ type dropoutOp struct {
 	id   uint64
 	m    *DropoutMask
 	grad bool
+	out  *outBuf
 }
 
 func (op *dropoutOp) String() string {
@@ -81,7 +82,7 @@ func (op *dropoutOp) Do(vs ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, y := newDense(xs...)
+	out, y := op.out.dense(xs...)
 	if mask := op.m.multipliers(len(x)); mask != nil {
 		kernels.Mul(x, mask, y)
 	} else {
@@ -91,7 +92,7 @@ func (op *dropoutOp) Do(vs ...G.Value) (G.Value, error) {
 }
 
 func (op *dropoutOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	n, err := G.ApplyOp(&dropoutOp{id: op.id, m: op.m, grad: true}, grad)
+	n, err := G.ApplyOp(&dropoutOp{id: op.id, m: op.m, grad: true, out: new(outBuf)}, grad)
 	if err != nil {
 		return nil, fmt.Errorf("%v gradient: %w", op, err)
 	}
@@ -111,7 +112,7 @@ func Dropout(x *G.Node, m *DropoutMask) (*G.Node, error) {
 	if x.Dtype() != tensor.Float32 {
 		return nil, fmt.Errorf("Dropout: %s is %v, only float32 is supported", x.Name(), x.Dtype())
 	}
-	n, err := G.ApplyOp(&dropoutOp{id: nextID(), m: m}, x)
+	n, err := G.ApplyOp(&dropoutOp{id: nextID(), m: m, out: new(outBuf)}, x)
 	if err != nil {
 		return nil, fmt.Errorf("Dropout: %w", err)
 	}

@@ -10,7 +10,10 @@ import (
 )
 
 // stopGradOp is the identity with no gradient.
-type stopGradOp struct{ elementwise }
+type stopGradOp struct {
+	elementwise
+	buf *outBuf
+}
 
 func (op stopGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) { return op.inferFirst(ds...) }
 func (op stopGradOp) DiffWRT(int) []bool                                { return []bool{false} }
@@ -29,6 +32,13 @@ func (op stopGradOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("StopGradient: want 1 operand, got %d", len(vs))
 	}
 	switch v := vs[0].(type) {
+	case *tensor.Dense:
+		if x, xs, err := floats(v, "StopGradient"); err == nil {
+			out, y := op.buf.dense(xs...)
+			copy(y, x)
+			return out, nil
+		}
+		return v.Clone().(G.Value), nil
 	case tensor.Tensor:
 		return v.Clone().(G.Value), nil
 	case G.Scalar:
@@ -48,7 +58,7 @@ func (op stopGradOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 // ConvTranspose2d then skip computing the unused input gradient of any
 // operand computed only from StopGradient outputs and constants.
 func StopGradient(x *G.Node) (*G.Node, error) {
-	n, err := G.ApplyOp(stopGradOp{}, x)
+	n, err := G.ApplyOp(stopGradOp{buf: new(outBuf)}, x)
 	if err != nil {
 		return nil, fmt.Errorf("StopGradient: %w", err)
 	}

@@ -45,6 +45,37 @@ func newDense(shape ...int) (*tensor.Dense, []float32) {
 	return d, d.Float32s()
 }
 
+// outBuf is the output tensor of one graph node's operation, kept from one
+// run of a machine to the next so that a training step allocates (and the
+// garbage collector reclaims) nothing in steady state: gorgonia would
+// otherwise allocate every output afresh on every run, and the garbage of a
+// step alone is larger than the live activations.
+//
+// Reuse is safe because every operation of this package overwrites its whole
+// output, a node runs once per machine run, and each node gets its own outBuf
+// when it is created (ops are never shared between nodes). The price is the
+// documented ownership rule: a node's value is valid until the next run of
+// its graph, as with unet.Runner.Run and gan.Trainer.Fake. A nil *outBuf
+// allocates every time.
+type outBuf struct{ d *tensor.Dense }
+
+// dense returns the buffer as a float32 tensor of the given shape with
+// unspecified contents, allocating it on first use or when the shape (or the
+// tensor, should something else have reshaped it) no longer matches.
+func (b *outBuf) dense(shape ...int) (*tensor.Dense, []float32) {
+	if b == nil {
+		return newDense(shape...)
+	}
+	if d := b.d; d != nil && d.Dtype() == tensor.Float32 && d.Shape().Eq(tensor.Shape(shape)) && d.IsNativelyAccessible() && !d.RequiresIterator() {
+		if data := d.Float32s(); len(data) == tensor.Shape(shape).TotalSize() {
+			return d, data
+		}
+	}
+	var data []float32
+	b.d, data = newDense(shape...)
+	return b.d, data
+}
+
 // nodeShape returns the static shape of a node, requiring dims dimensions.
 func nodeShape(n *G.Node, dims int, what string) (tensor.Shape, error) {
 	s := n.Shape()
