@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-
-	"github.com/colorize-dev/colorize/internal/blas"
-)
+import "fmt"
 
 // ConvParams describes a 2-D convolution (cross-correlation, as in PyTorch's
 // Conv2d) of an N×C×H×W input with a K×C×KH×KW filter. Padding is given per
@@ -112,7 +108,7 @@ func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
 				c = col
 			}
 			// y[K, OHW] = w[K, CKK] · col[CKK, OHW]
-			blas.Sgemm(false, false, p.K, cols, rows, 1, w, rows, c, cols, 0, yn, cols)
+			sgemm(false, false, p.K, cols, rows, 1, w, rows, c, cols, 0, yn, cols)
 			if bias != nil {
 				for k := 0; k < p.K; k++ {
 					addScalar(yn[k*cols:(k+1)*cols], bias[k])
@@ -149,7 +145,7 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 				c = col
 			}
 			// dcol[CKK, OHW] = wᵀ[CKK, K] · dy[K, OHW]
-			blas.Sgemm(true, false, rows, cols, p.K, 1, w, rows, dyn, cols, 0, c, cols)
+			sgemm(true, false, rows, cols, p.K, 1, w, rows, dyn, cols, 0, c, cols)
 			if col != nil {
 				col2im(p, col, dxn)
 			}
@@ -198,7 +194,7 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 				c = col
 			}
 			// dw[K, CKK] (+)= dy[K, OHW] · colᵀ[OHW, CKK]
-			blas.Sgemm(false, true, p.K, rows, cols, 1, dyn, cols, c, cols, beta, acc, rows)
+			sgemm(false, true, p.K, rows, cols, 1, dyn, cols, c, cols, beta, acc, rows)
 			beta = 1
 		}
 		if lo == hi {

@@ -1,7 +1,5 @@
 package kernels
 
-import "github.com/colorize-dev/colorize/internal/blas"
-
 // batchedMaxCols is the largest output plane (OutH·OutW) for which a
 // convolution lowers the whole batch into one matrix and makes one Sgemm
 // call instead of one per image. In the U-Net's inner levels a plane has 1 to
@@ -64,7 +62,7 @@ func conv2DForwardBatched(p ConvParams, x, w, bias, y []float32) {
 	defer putBuf(outBuf)
 	lowerBatch(p, x, *colBuf)
 	// Y[K, N·OHW] = w[K, CKK] · col[CKK, N·OHW]
-	blas.Sgemm(false, false, p.K, ld, rows, 1, w, rows, *colBuf, ld, 0, *outBuf, ld)
+	sgemm(false, false, p.K, ld, rows, 1, w, rows, *colBuf, ld, 0, *outBuf, ld)
 	scatterBatch(p.N, p.K, cols, *outBuf, y)
 	if bias != nil {
 		for n := 0; n < p.N; n++ {
@@ -84,7 +82,7 @@ func conv2DBackwardDataBatched(p ConvParams, dy, w, dx []float32) {
 	defer putBuf(colBuf)
 	gatherBatch(p.N, p.K, cols, dy, *dyBuf)
 	// dcol[CKK, N·OHW] = wᵀ[CKK, K] · dY[K, N·OHW]
-	blas.Sgemm(true, false, rows, ld, p.K, 1, w, rows, *dyBuf, ld, 0, *colBuf, ld)
+	sgemm(true, false, rows, ld, p.K, 1, w, rows, *dyBuf, ld, 0, *colBuf, ld)
 	inImg := p.C * p.H * p.W
 	parallelFor(p.N, func(lo, hi int) {
 		buf := getBuf(rows * cols)
@@ -115,5 +113,5 @@ func conv2DBackwardFilterBatched(p ConvParams, x, dy, dw []float32) {
 	gatherBatch(p.N, p.K, cols, dy, *dyBuf)
 	lowerBatch(p, x, *colBuf)
 	// dw[K, CKK] = dY[K, N·OHW] · colᵀ[N·OHW, CKK]
-	blas.Sgemm(false, true, p.K, rows, ld, 1, *dyBuf, ld, *colBuf, ld, 0, dw[:p.WeightSize()], rows)
+	sgemm(false, true, p.K, rows, ld, 1, *dyBuf, ld, *colBuf, ld, 0, dw[:p.WeightSize()], rows)
 }

@@ -17,8 +17,11 @@
 //     (H−1)·stride − padBefore − padAfter + kH.
 //   - Matrix products go through internal/blas (gonum by default, OpenBLAS
 //     with -tags openblas); the convolutions lower to im2col/col2im plus one
-//     Sgemm per image and run images in parallel on at most
-//     runtime.GOMAXPROCS goroutines.
+//     Sgemm per image, running images in parallel on at most
+//     runtime.GOMAXPROCS goroutines, or, for small output planes, one Sgemm
+//     for the whole batch. Products are parallelised by goroutines, each
+//     calling a single-threaded BLAS (see sgemm in gemm.go), never by
+//     OpenBLAS's own spinning thread pool.
 //   - Reductions (batch-norm statistics and parameter gradients) accumulate
 //     in float64.
 //
