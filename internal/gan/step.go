@@ -82,10 +82,16 @@ type Trainer struct {
 	in, real       *tensor.Dense // inputs shared by both graphs
 	dParams        G.Nodes
 	gParams        G.Nodes
+	dGrads, gGrads G.Nodes // the parameters' gradient nodes
 	lossD, dr, dfk *G.Node
 	adv, rec, l1   *G.Node
 	fake           *G.Node
-	closed         bool
+	// arena holds the activations of both graphs, which run one after the
+	// other: the step's memory is that of the larger graph, not of both.
+	// Parameter gradients keep their own tensors (Adam and Grads read them
+	// after the other graph has run).
+	arena  *nn.Arena
+	closed bool
 }
 
 // NewTrainer builds the step graphs for batches of n images of h×w.
@@ -103,6 +109,9 @@ func NewTrainer(m *Model, cfg TrainConfig, n, h, w int) (*Trainer, error) {
 	if err := t.buildG(); err != nil {
 		return nil, fmt.Errorf("generator step graph: %w", err)
 	}
+	t.arena = nn.NewArena()
+	t.arena.Share(t.lossD.Graph(), t.dGrads...)
+	t.arena.Share(t.adv.Graph(), t.gGrads...)
 	return t, nil
 }
 
@@ -161,7 +170,7 @@ func (t *Trainer) buildD() error {
 	t.dr = G.Must(G.Mean(G.Must(G.Sigmoid(lr))))
 	t.dfk = G.Must(G.Mean(G.Must(G.Sigmoid(lf))))
 	t.dParams = db.Nodes()
-	if _, err := G.Grad(t.lossD, t.dParams...); err != nil {
+	if t.dGrads, err = G.Grad(t.lossD, t.dParams...); err != nil {
 		return err
 	}
 	t.dVM = G.NewTapeMachine(g)
@@ -219,7 +228,7 @@ func (t *Trainer) buildG() error {
 	}
 	total := G.Must(G.Add(t.adv, G.Must(G.Mul(t.rec, G.NewConstant(float32(t.Cfg.Lambda), G.WithName("lambda"))))))
 	t.gParams = gb.Nodes()
-	if _, err := G.Grad(total, t.gParams...); err != nil {
+	if t.gGrads, err = G.Grad(total, t.gParams...); err != nil {
 		return err
 	}
 	t.gVM = G.NewTapeMachine(g)
@@ -240,6 +249,7 @@ func (t *Trainer) Step(input, real []float32, seed uint64) (Losses, error) {
 	t.M.Gen.SetDropoutSeed(seed)
 
 	var l Losses
+	t.arena.Release()
 	t.dVM.Reset()
 	if err := t.dVM.RunAll(); err != nil {
 		return l, fmt.Errorf("discriminator step: %w", err)
@@ -252,6 +262,7 @@ func (t *Trainer) Step(input, real []float32, seed uint64) (Losses, error) {
 	if err := t.OptD.Step(G.NodesToValueGrads(t.dParams)); err != nil {
 		return l, err
 	}
+	t.arena.Release()
 	t.gVM.Reset()
 	if err := t.gVM.RunAll(); err != nil {
 		return l, fmt.Errorf("generator step: %w", err)

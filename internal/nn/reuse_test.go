@@ -148,3 +148,77 @@ func TestOutputsReusedAcrossRuns(t *testing.T) {
 		t.Errorf("a steady-state run allocated %d bytes, values hold %d", alloc, values)
 	}
 }
+
+// TestArenaSharedByTwoGraphs runs two graphs alternately on one arena and
+// checks each against a graph with private outputs, and that the kept
+// gradient nodes of the first survive a run of the second.
+func TestArenaSharedByTwoGraphs(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	x1, x2 := randTensor(rng, 2, 3, 32, 32), randTensor(rng, 2, 3, 32, 32)
+	w1, w2 := reuseWeights(rng), reuseWeights(rng)
+	g1, _, p1, y1 := reuseNet(t, x1, w1)
+	g2, _, p2, y2 := reuseNet(t, x2, w2)
+	grads := func(p G.Nodes) G.Nodes {
+		var out G.Nodes
+		for _, n := range p {
+			d := n.Deriv()
+			if d == nil {
+				t.Fatalf("%s has no gradient node", n.Name())
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	a := NewArena()
+	a.Share(g1, grads(p1)...)
+	a.Share(g2) // its gradients too: they must not take the kept ones of g1
+	m1, m2 := G.NewTapeMachine(g1), G.NewTapeMachine(g2)
+	defer m1.Close()
+	defer m2.Close()
+
+	gr1, _, pr1, yr1 := reuseNet(t, x1, w1)
+	gr2, _, pr2, yr2 := reuseNet(t, x2, w2)
+	mr1, mr2 := G.NewTapeMachine(gr1), G.NewTapeMachine(gr2)
+	defer mr1.Close()
+	defer mr2.Close()
+	want1, want2 := reuseRun(t, mr1, yr1, pr1), reuseRun(t, mr2, yr2, pr2)
+
+	var bytes int
+	for step := 0; step < 3; step++ {
+		a.Release()
+		got1 := reuseRun(t, m1, y1, p1)
+		a.Release()
+		got2 := reuseRun(t, m2, y2, p2)
+		if !sameBits(got1.y, want1.y) || !sameBits(got2.y, want2.y) {
+			t.Fatalf("step %d: outputs differ from private-buffer graphs", step)
+		}
+		for i := range p1 {
+			after, err := p1[i].Grad() // read after graph 2 ran
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameBits(after.Data().([]float32), want1.grads[i]) || !sameBits(got2.grads[i], want2.grads[i]) {
+				t.Fatalf("step %d: gradient %d differs", step, i)
+			}
+		}
+		if step == 1 {
+			bytes = a.Bytes()
+		} else if step == 2 && a.Bytes() != bytes {
+			t.Errorf("arena grew from %d to %d bytes in steady state", bytes, a.Bytes())
+		}
+	}
+	// The arena holds as much as the larger graph's shared outputs (graph 2
+	// shares its gradients too, graph 1 keeps them).
+	shared := func(g *G.ExprGraph) int {
+		var n int
+		for _, nd := range g.AllNodes() {
+			if ob, ok := nd.Op().(outputBuffer); ok && ob.outputBuf() != nil && ob.outputBuf().arena != nil {
+				n += 4 * nd.Shape().TotalSize()
+			}
+		}
+		return n
+	}
+	if want := max(shared(g1), shared(g2)); bytes != want {
+		t.Errorf("arena holds %d bytes, the larger graph's shared outputs are %d", bytes, want)
+	}
+}

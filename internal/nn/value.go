@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/chewxy/hm"
@@ -57,7 +58,128 @@ func newDense(shape ...int) (*tensor.Dense, []float32) {
 // documented ownership rule: a node's value is valid until the next run of
 // its graph, as with unet.Runner.Run and gan.Trainer.Fake. A nil *outBuf
 // allocates every time.
-type outBuf struct{ d *tensor.Dense }
+type outBuf struct {
+	d     *tensor.Dense
+	arena *Arena // when set, the output is borrowed from the arena instead
+}
+
+// outputBuffer is implemented by every operation of this package.
+type outputBuffer interface{ outputBuf() *outBuf }
+
+func (op *convOp) outputBuf() *outBuf         { return op.out }
+func (op actOp) outputBuf() *outBuf           { return op.buf }
+func (op actGradOp) outputBuf() *outBuf       { return op.buf }
+func (op *bnOp) outputBuf() *outBuf           { return op.out }
+func (op *bnGradOp) outputBuf() *outBuf       { return op.out }
+func (op addBiasOp) outputBuf() *outBuf       { return op.buf }
+func (op channelSumOp) outputBuf() *outBuf    { return op.buf }
+func (op concatOp) outputBuf() *outBuf        { return op.buf }
+func (op sliceChannelsOp) outputBuf() *outBuf { return op.buf }
+func (op *dropoutOp) outputBuf() *outBuf      { return op.out }
+func (op stopGradOp) outputBuf() *outBuf      { return op.buf }
+
+// Arena lends output tensors to the nodes of graphs that never run at the
+// same time, so that their activations share memory: the peak is that of
+// the largest graph rather than the sum. A training step runs the
+// discriminator's graph, reads what it needs (losses, gradients), then runs
+// the generator's graph on the same memory.
+//
+// Within one run every node gets a tensor of its own; Release makes all of
+// them available again. After a Release, the values of nodes that borrowed
+// from the arena are undefined once another run has started, so nodes whose
+// values are read after later runs (parameter gradients read by an optimizer
+// or by tests, say) must be left out of Share. An Arena is not safe for
+// concurrent runs.
+type Arena struct {
+	mu   sync.Mutex
+	free map[int][]*tensor.Dense // by element count
+	lent []*tensor.Dense
+}
+
+// NewArena returns an empty arena.
+func NewArena() *Arena { return &Arena{free: map[int][]*tensor.Dense{}} }
+
+// Share makes every node of g computed by an operation of this package
+// borrow its output from a, except the nodes in keep.
+func (a *Arena) Share(g *G.ExprGraph, keep ...*G.Node) {
+	// A kept node computed by a gorgonia operation (the Add that sums a
+	// weight's gradients over its uses, say) may have run in place on an
+	// operand's tensor, so its operands are kept too, recursively.
+	kept := map[*G.Node]bool{}
+	var mark func(n *G.Node)
+	mark = func(n *G.Node) {
+		if n == nil || kept[n] {
+			return
+		}
+		kept[n] = true
+		if _, ours := n.Op().(outputBuffer); !ours {
+			for it := g.From(n.ID()); it != nil && it.Next(); {
+				if c, ok := it.Node().(*G.Node); ok {
+					mark(c)
+				}
+			}
+		}
+	}
+	for _, n := range keep {
+		mark(n)
+	}
+	for _, n := range g.AllNodes() {
+		if ob, ok := n.Op().(outputBuffer); ok && !kept[n] {
+			if b := ob.outputBuf(); b != nil {
+				b.arena, b.d = a, nil
+			}
+		}
+	}
+}
+
+// Release returns every lent tensor to the arena. Call it before each run
+// of a graph that shares it.
+func (a *Arena) Release() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, d := range a.lent {
+		n := d.Shape().TotalSize()
+		a.free[n] = append(a.free[n], d)
+	}
+	clear(a.lent)
+	a.lent = a.lent[:0]
+}
+
+// Bytes returns the memory the arena holds, lent or free.
+func (a *Arena) Bytes() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var n int
+	for _, d := range a.lent {
+		n += 4 * d.Shape().TotalSize()
+	}
+	for size, ds := range a.free {
+		n += 4 * size * len(ds)
+	}
+	return n
+}
+
+func (a *Arena) take(shape []int) (*tensor.Dense, []float32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	size := tensor.Shape(shape).TotalSize()
+	var d *tensor.Dense
+	if fl := a.free[size]; len(fl) > 0 {
+		d = fl[len(fl)-1]
+		fl[len(fl)-1] = nil
+		a.free[size] = fl[:len(fl)-1]
+		if !d.Shape().Eq(tensor.Shape(shape)) {
+			if err := d.Reshape(shape...); err != nil {
+				d = nil // cannot happen for a contiguous tensor of this size
+			}
+		}
+	}
+	if d == nil {
+		d, _ = newDense(shape...)
+	}
+	a.lent = append(a.lent, d)
+	return d, d.Float32s()[:size]
+}
 
 // dense returns the buffer as a float32 tensor of the given shape with
 // unspecified contents, allocating it on first use or when the shape (or the
@@ -65,6 +187,9 @@ type outBuf struct{ d *tensor.Dense }
 func (b *outBuf) dense(shape ...int) (*tensor.Dense, []float32) {
 	if b == nil {
 		return newDense(shape...)
+	}
+	if b.arena != nil {
+		return b.arena.take(shape)
 	}
 	if d := b.d; d != nil && d.Dtype() == tensor.Float32 && d.Shape().Eq(tensor.Shape(shape)) && d.IsNativelyAccessible() && !d.RequiresIterator() {
 		if data := d.Float32s(); len(data) == tensor.Shape(shape).TotalSize() {
