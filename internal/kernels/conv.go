@@ -248,14 +248,18 @@ func validRange(out, in, stride, pad, k int) (lo, hi int) {
 // im2col lowers one C×H×W image to the (C·KH·KW)×(OH·OW) matrix whose row
 // (c·KH+kh)·KW+kw holds, for every output position, the input value the
 // filter tap (c, kh, kw) multiplies.
-func im2col(p ConvParams, x, col []float32) {
+func im2col(p ConvParams, x, col []float32) { im2colLD(p, x, col, p.OutH()*p.OutW()) }
+
+// im2colLD is im2col writing row r of the matrix at col[r·ld:], so that the
+// images of a batch can be lowered side by side into one wider matrix.
+func im2colLD(p ConvParams, x, col []float32, ld int) {
 	oh, ow := p.OutH(), p.OutW()
 	row := 0
 	for c := 0; c < p.C; c++ {
 		xc := x[c*p.H*p.W : (c+1)*p.H*p.W]
 		for kh := 0; kh < p.KH; kh++ {
 			for kw := 0; kw < p.KW; kw++ {
-				dst := col[row*oh*ow : (row+1)*oh*ow]
+				dst := col[row*ld : row*ld+oh*ow]
 				row++
 				wlo, whi := validRange(ow, p.W, p.StrideW, p.PadL, kw)
 				for y := 0; y < oh; y++ {
@@ -286,7 +290,10 @@ func im2col(p ConvParams, x, col []float32) {
 // col2im is the adjoint of im2col: it scatters the (C·KH·KW)×(OH·OW) matrix
 // col back onto the C×H×W image x, summing overlapping taps. x is
 // overwritten.
-func col2im(p ConvParams, col, x []float32) {
+func col2im(p ConvParams, col, x []float32) { col2imLD(p, col, x, p.OutH()*p.OutW()) }
+
+// col2imLD is col2im reading row r of the matrix at col[r·ld:].
+func col2imLD(p ConvParams, col, x []float32, ld int) {
 	oh, ow := p.OutH(), p.OutW()
 	clear(x[:p.C*p.H*p.W])
 	row := 0
@@ -294,7 +301,7 @@ func col2im(p ConvParams, col, x []float32) {
 		xc := x[c*p.H*p.W : (c+1)*p.H*p.W]
 		for kh := 0; kh < p.KH; kh++ {
 			for kw := 0; kw < p.KW; kw++ {
-				src := col[row*oh*ow : (row+1)*oh*ow]
+				src := col[row*ld : row*ld+oh*ow]
 				row++
 				wlo, whi := validRange(ow, p.W, p.StrideW, p.PadL, kw)
 				for y := 0; y < oh; y++ {

@@ -19,18 +19,14 @@ func lowerBatch(p ConvParams, x, col []float32) {
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
 	inImg, ld := p.C*p.H*p.W, p.N*cols
 	parallelFor(p.N, func(lo, hi int) {
-		buf := getBuf(rows * cols)
-		defer putBuf(buf)
-		one := *buf
 		for n := lo; n < hi; n++ {
 			src := x[n*inImg : (n+1)*inImg]
-			if p.direct() {
-				one = src
-			} else {
-				im2col(p, src, one)
+			if !p.direct() {
+				im2colLD(p, src, col[n*cols:], ld)
+				continue
 			}
 			for r := 0; r < rows; r++ {
-				copy(col[r*ld+n*cols:r*ld+(n+1)*cols], one[r*cols:(r+1)*cols])
+				copy(col[r*ld+n*cols:r*ld+(n+1)*cols], src[r*cols:(r+1)*cols])
 			}
 		}
 	})
@@ -84,19 +80,16 @@ func conv2DBackwardDataBatched(p ConvParams, dy, w, dx []float32) {
 	// dcol[CKK, N·OHW] = wᵀ[CKK, K] · dY[K, N·OHW]
 	sgemm(true, false, rows, ld, p.K, 1, w, rows, *dyBuf, ld, 0, *colBuf, ld)
 	inImg := p.C * p.H * p.W
+	dcol := *colBuf
 	parallelFor(p.N, func(lo, hi int) {
-		buf := getBuf(rows * cols)
-		defer putBuf(buf)
-		one := *buf
 		for n := lo; n < hi; n++ {
-			for r := 0; r < rows; r++ {
-				copy(one[r*cols:(r+1)*cols], (*colBuf)[r*ld+n*cols:r*ld+(n+1)*cols])
-			}
 			dxn := dx[n*inImg : (n+1)*inImg]
-			if p.direct() {
-				copy(dxn, one)
-			} else {
-				col2im(p, one, dxn)
+			if !p.direct() {
+				col2imLD(p, dcol[n*cols:], dxn, ld)
+				continue
+			}
+			for r := 0; r < rows; r++ {
+				copy(dxn[r*cols:(r+1)*cols], dcol[r*ld+n*cols:r*ld+(n+1)*cols])
 			}
 		}
 	})

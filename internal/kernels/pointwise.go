@@ -10,33 +10,41 @@ import (
 // LeakyReLU writes y = x for x > 0 and alpha·x otherwise. y may alias x.
 func LeakyReLU(x, y []float32, alpha float32) {
 	y = y[:len(x)]
-	parallel.Chunks(len(x), 1<<16, func(lo, hi int) {
-		for i, v := range x[lo:hi] {
-			// A multiplier picked without a branch: activations have random
-			// signs, and a mispredicted branch per element costs more than
-			// the multiply.
-			s := alpha
-			if v > 0 {
-				s = 1
-			}
-			y[lo+i] = v * s
-		}
-	})
+	parallel.Chunks(len(x), 1<<16, func(lo, hi int) { leaky(x[lo:hi], y[lo:hi], alpha) })
 }
 
 // LeakyReLUBackward writes dx = dy where x > 0 and alpha·dy otherwise (the
 // derivative at 0 is taken as alpha, as PyTorch does). dx may alias dy.
 func LeakyReLUBackward(x, dy, dx []float32, alpha float32) {
 	dy, dx = dy[:len(x)], dx[:len(x)]
-	parallel.Chunks(len(x), 1<<16, func(lo, hi int) {
-		for i, v := range x[lo:hi] {
-			s := alpha
-			if v > 0 {
-				s = 1
-			}
-			dx[lo+i] = dy[lo+i] * s
+	parallel.Chunks(len(x), 1<<16, func(lo, hi int) { leakyBackward(x[lo:hi], dy[lo:hi], dx[lo:hi], alpha) })
+}
+
+// leaky and leakyBackward are the loops of LeakyReLU and its backward as
+// plain functions of their slices, which the compiler keeps in registers
+// without bounds checks (inside the closures it reloads captured slices).
+// The multiplier is picked without a branch: activations have random signs,
+// and a mispredicted branch per element costs more than the multiply.
+func leaky(x, y []float32, alpha float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		s := alpha
+		if v > 0 {
+			s = 1
 		}
-	})
+		y[i] = v * s
+	}
+}
+
+func leakyBackward(x, dy, dx []float32, alpha float32) {
+	dy, dx = dy[:len(x)], dx[:len(x)]
+	for i, v := range x {
+		s := alpha
+		if v > 0 {
+			s = 1
+		}
+		dx[i] = dy[i] * s
+	}
 }
 
 // ReLU writes y = max(x, 0). y may alias x.
