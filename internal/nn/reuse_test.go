@@ -136,16 +136,24 @@ func TestOutputsReusedAcrossRuns(t *testing.T) {
 			values += v.Shape().TotalSize() * 4
 		}
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	m.Reset()
-	err := m.RunAll()
-	runtime.ReadMemStats(&after)
-	if err != nil {
-		t.Fatal(err)
+	// TotalAlloc is process-wide, and a GC empties the scratch pools, so one
+	// run can be charged for refills: take the least of several runs.
+	least := -1
+	for i := 0; i < 5; i++ {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m.Reset()
+		err := m.RunAll()
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if alloc := int(after.TotalAlloc - before.TotalAlloc); least < 0 || alloc < least {
+			least = alloc
+		}
 	}
-	if alloc := int(after.TotalAlloc - before.TotalAlloc); alloc > values/4 {
-		t.Errorf("a steady-state run allocated %d bytes, values hold %d", alloc, values)
+	if least > values/4 {
+		t.Errorf("a steady-state run allocated at least %d bytes, values hold %d", least, values)
 	}
 }
 
