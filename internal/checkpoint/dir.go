@@ -109,13 +109,12 @@ func NewestRun(root string) (string, error) {
 	var best string
 	var bestTime int64
 	consider := func(dir string) {
-		for _, name := range []string{BestName} {
-			if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.ModTime().UnixNano() > bestTime {
-				best, bestTime = dir, st.ModTime().UnixNano()
+		latest, _ := Latest(dir)
+		for _, f := range []string{filepath.Join(dir, BestName), latest} {
+			if f == "" {
+				continue
 			}
-		}
-		if l, _ := Latest(dir); l != "" {
-			if st, err := os.Stat(l); err == nil && st.ModTime().UnixNano() > bestTime {
+			if st, err := os.Stat(f); err == nil && st.ModTime().UnixNano() > bestTime {
 				best, bestTime = dir, st.ModTime().UnixNano()
 			}
 		}

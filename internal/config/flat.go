@@ -9,10 +9,8 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 )
 
-// MarshalJSON-compatible flat form: dotted key → value. Checkpoints store the
-// run's configuration this way so that inference can rebuild the model.
-
-// Flat returns the configuration as dotted key → value.
+// Flat returns the configuration as dotted key → value. Checkpoints store it
+// (as JSON) so that inference and evaluation can rebuild the model.
 func (c Config) Flat() map[string]any { return flatten(c) }
 
 // JSON returns the flat configuration as JSON.

@@ -60,16 +60,15 @@ type TrainConfig struct {
 
 // Losses are the values of one step.
 type Losses struct {
-	D       float64 // discriminator loss
-	GAdv    float64 // generator adversarial term
-	GRec    float64 // reconstruction term (l1 or compensated_l1), before λ
-	L1      float64 // plain L1 of the batch, whatever the training loss
-	DReal   float64 // mean sigmoid(D(real))
-	DFake   float64 // mean sigmoid(D(fake)) in the D step
-	GTotal  float64 // GAdv + λ·GRec
-	Nonfin  bool    // some loss was NaN or ±Inf
-	Batch   int
-	Samples int
+	D      float64 // discriminator loss
+	GAdv   float64 // generator adversarial term
+	GRec   float64 // reconstruction term (l1 or compensated_l1), before λ
+	L1     float64 // plain L1 of the batch, whatever the training loss
+	DReal  float64 // mean sigmoid(D(real))
+	DFake  float64 // mean sigmoid(D(fake)) in the D step
+	GTotal float64 // GAdv + λ·GRec
+	Nonfin bool    // some loss was NaN or ±Inf
+	Batch  int
 }
 
 // Trainer runs training steps on fixed-size batches.
