@@ -11,8 +11,9 @@
 //
 // gorgonia loses gradients when Grad is called twice on one graph whose costs
 // share nodes, so the two updates are two graphs over the same weight tensors.
-// The D graph also holds the generator's forward pass (batch norm in training
-// mode, folding in the running statistics); the G graph repeats it with the
-// same dropout units and without touching the running statistics. That costs
-// one extra generator forward pass per step.
+// The G graph holds the generator's forward pass (batch norm in training
+// mode, folding in the running statistics) and taps its output with
+// nn.Tap: the tap runs the D graph on the detached fake images and D's Adam
+// update, and only then does the G graph's discriminator pass read D's
+// weights. The generator's forward pass runs once per step, as in pix2pix.
 package gan

@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand"
@@ -72,72 +73,104 @@ type Losses struct {
 }
 
 // Trainer runs training steps on fixed-size batches.
+//
+// A step is pix2pix's: the generator runs once; the discriminator is
+// updated on the real pair and the detached fake pair; then the generator
+// is updated against the updated discriminator. gorgonia loses gradients
+// when Grad is called twice on one graph, so the two updates are two
+// graphs over shared weight tensors. The generator's graph holds the
+// generator's forward pass, and a Tap on its output runs the
+// discriminator's graph (which takes the fake images as data) and the
+// discriminator's Adam update before the generator's adversarial term is
+// computed: the generator's forward pass runs once per step.
 type Trainer struct {
-	M              *Model
-	Cfg            TrainConfig
-	OptG, OptD     *optim.Adam
-	n, h, w        int
-	dVM, gVM       G.VM
-	in, real       *tensor.Dense // inputs shared by both graphs
-	dParams        G.Nodes
-	gParams        G.Nodes
-	dGrads, gGrads G.Nodes // the parameters' gradient nodes
-	lossD, dr, dfk *G.Node
-	adv, rec, l1   *G.Node
-	fake           *G.Node
-	// arena holds the activations of both graphs, which run one after the
-	// other: the step's memory is that of the larger graph, not of both.
-	// Parameter gradients keep their own tensors (Adam and Grads read them
-	// after the other graph has run).
+	M          *Model
+	Cfg        TrainConfig
+	OptG, OptD *optim.Adam
+	n          int
+	d          *discStep
+	gVM        G.VM
+	gParams    G.Nodes
+	gGrads     G.Nodes // the parameters' gradient nodes
+	adv, rec   *G.Node
+	l1, fake   *G.Node
+	// arena holds the activations of both graphs: the discriminator's run
+	// borrows from it and hands its tensors back before the generator's
+	// backward pass takes them. Parameter gradients keep their own tensors
+	// (Adam and Grads read them after the other graph has run).
 	arena  *nn.Arena
 	closed bool
 }
 
+// discStep is the discriminator's graph and update, run by the generator
+// graph's tap. It must not refer back to the Trainer: gorgonia's machines
+// carry finalizers, and a reference cycle through one (generator machine →
+// tap → trainer → machine) is never collected.
+type discStep struct {
+	in, real, fake *tensor.Dense // data of the graph's input nodes
+	vm             G.VM
+	params, grads  G.Nodes
+	loss, dr, dfk  *G.Node
+	opt            *optim.Adam
+	arena          *nn.Arena
+	// losses are those of the step in progress; nonfinite reports that they
+	// were not finite, so that the discriminator was not updated and the
+	// generator's run was stopped.
+	losses    Losses
+	nonfinite bool
+}
+
+// errDNonfinite stops the generator's run after a non-finite discriminator
+// loss.
+var errDNonfinite = errors.New("discriminator loss is not finite")
+
 // NewTrainer builds the step graphs for batches of n images of h×w.
 func NewTrainer(m *Model, cfg TrainConfig, n, h, w int) (*Trainer, error) {
 	t := &Trainer{
-		M: m, Cfg: cfg, n: n, h: h, w: w,
+		M: m, Cfg: cfg, n: n,
 		OptG: optim.NewAdam(cfg.LR, cfg.Beta1, cfg.Beta2),
 		OptD: optim.NewAdam(cfg.LR, cfg.Beta1, cfg.Beta2),
+	}
+	d := &discStep{
 		in:   tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 5, h, w)),
 		real: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
-	}
-	if err := t.buildD(); err != nil {
-		return nil, fmt.Errorf("discriminator step graph: %w", err)
-	}
-	if err := t.buildG(); err != nil {
-		return nil, fmt.Errorf("generator step graph: %w", err)
+		fake: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
+		opt:  t.OptD,
 	}
 	t.arena = nn.NewArena()
-	t.arena.Share(t.lossD.Graph(), t.dGrads...)
+	d.arena = t.arena
+	if err := d.build(m.Disc); err != nil {
+		return nil, fmt.Errorf("discriminator step graph: %w", err)
+	}
+	t.d = d
+	if err := t.buildG(); err != nil {
+		d.vm.Close()
+		return nil, fmt.Errorf("generator step graph: %w", err)
+	}
+	t.arena.Share(t.d.loss.Graph(), t.d.grads...)
 	t.arena.Share(t.adv.Graph(), t.gGrads...)
 	return t, nil
 }
 
-func (t *Trainer) inputs(g *G.ExprGraph) (in, real *G.Node) {
-	in = G.NewTensor(g, tensor.Float32, 4, G.WithShape(t.n, 5, t.h, t.w), G.WithValue(t.in), G.WithName("input"))
-	real = G.NewTensor(g, tensor.Float32, 4, G.WithShape(t.n, 3, t.h, t.w), G.WithValue(t.real), G.WithName("real"))
-	return in, real
+// dataNode returns an input node on g holding one of the step's data tensors.
+func dataNode(g *G.ExprGraph, name string, v *tensor.Dense) *G.Node {
+	return G.NewTensor(g, tensor.Float32, 4, G.WithShape(v.Shape()...), G.WithValue(v), G.WithName(name))
 }
 
-func (t *Trainer) buildD() error {
+func (d *discStep) build(disc *Discriminator) error {
 	g := G.NewGraph()
-	in, real := t.inputs(g)
-	gb := t.M.Gen.Params.Bind(g, "G.")
-	db := t.M.Disc.Params.Bind(g, "D.")
-	fake, err := t.M.Gen.Build(gb, in, unet.Mode{BN: nn.BNTrain, Dropout: true})
+	db := disc.Params.Bind(g, "D.")
+	// Conditioning inputs, real and fake images are all data here: no
+	// gradient flows into them.
+	cond, err := nn.StopGradient(dataNode(g, "input", d.in))
 	if err != nil {
 		return err
 	}
-	if fake, err = nn.StopGradient(fake); err != nil {
-		return err
-	}
-	// Conditioning inputs are data: no gradient flows into them.
-	cond, err := nn.StopGradient(in)
+	realData, err := nn.StopGradient(dataNode(g, "real", d.real))
 	if err != nil {
 		return err
 	}
-	realData, err := nn.StopGradient(real)
+	fake, err := nn.StopGradient(dataNode(g, "fake", d.fake))
 	if err != nil {
 		return err
 	}
@@ -149,11 +182,11 @@ func (t *Trainer) buildD() error {
 	if err != nil {
 		return err
 	}
-	lr, err := t.M.Disc.Build(db, realPair, nn.BNTrain)
+	lr, err := disc.Build(db, realPair, nn.BNTrain)
 	if err != nil {
 		return err
 	}
-	lf, err := t.M.Disc.Build(db, fakePair, nn.BNTrain)
+	lf, err := disc.Build(db, fakePair, nn.BNTrain)
 	if err != nil {
 		return err
 	}
@@ -165,36 +198,60 @@ func (t *Trainer) buildD() error {
 	if err != nil {
 		return err
 	}
-	t.lossD = G.Must(G.Mul(G.Must(G.Add(bceR, bceF)), G.NewConstant(float32(0.5), G.WithName("half"))))
-	t.dr = G.Must(G.Mean(G.Must(G.Sigmoid(lr))))
-	t.dfk = G.Must(G.Mean(G.Must(G.Sigmoid(lf))))
-	t.dParams = db.Nodes()
-	if t.dGrads, err = G.Grad(t.lossD, t.dParams...); err != nil {
+	d.loss = G.Must(G.Mul(G.Must(G.Add(bceR, bceF)), G.NewConstant(float32(0.5), G.WithName("half"))))
+	d.dr = G.Must(G.Mean(G.Must(G.Sigmoid(lr))))
+	d.dfk = G.Must(G.Mean(G.Must(G.Sigmoid(lf))))
+	d.params = db.Nodes()
+	if d.grads, err = G.Grad(d.loss, d.params...); err != nil {
 		return err
 	}
-	t.dVM = G.NewTapeMachine(g)
+	d.vm = G.NewTapeMachine(g)
 	return nil
+}
+
+// step is the generator graph's tap on the fake images: it runs the
+// discriminator's graph on them and updates the discriminator.
+func (d *discStep) step(fake *tensor.Dense) error {
+	copy(d.fake.Float32s(), fake.Float32s())
+	mark := d.arena.Mark()
+	defer d.arena.ReleaseSince(mark)
+	d.vm.Reset()
+	if err := d.vm.RunAll(); err != nil {
+		return fmt.Errorf("discriminator step: %w", err)
+	}
+	l := &d.losses
+	l.D, l.DReal, l.DFake = scalar(d.loss), scalar(d.dr), scalar(d.dfk)
+	if !finite(l.D) {
+		d.nonfinite = true
+		return errDNonfinite
+	}
+	return d.opt.Step(G.NodesToValueGrads(d.params))
 }
 
 func (t *Trainer) buildG() error {
 	g := G.NewGraph()
-	in, real := t.inputs(g)
+	in, real := dataNode(g, "input", t.d.in), dataNode(g, "real", t.d.real)
 	gb := t.M.Gen.Params.Bind(g, "G.")
 	db := t.M.Disc.Params.Bind(g, "D.")
 	cond, err := nn.StopGradient(in)
 	if err != nil {
 		return err
 	}
-	fake, err := t.M.Gen.Build(gb, cond, unet.Mode{BN: nn.BNTrainNoUpdate, Dropout: true})
+	fake, err := t.M.Gen.Build(gb, cond, unet.Mode{BN: nn.BNTrain, Dropout: true})
 	if err != nil {
 		return err
 	}
 	t.fake = fake
-	pair, err := nn.ConcatChannels(cond, fake)
+	updated, err := nn.Tap(fake, "discriminator step", t.d.step)
 	if err != nil {
 		return err
 	}
-	// D runs in training mode as in pix2pix (netD is never switched to eval).
+	pair, err := nn.ConcatChannels(cond, updated)
+	if err != nil {
+		return err
+	}
+	// Everything from here on runs after the discriminator's update. D runs
+	// in training mode as in pix2pix (netD is never switched to eval).
 	logits, err := t.M.Disc.Build(db, pair, nn.BNTrain)
 	if err != nil {
 		return err
@@ -240,31 +297,25 @@ func (t *Trainer) Step(input, real []float32, seed uint64) (Losses, error) {
 	if t.closed {
 		return Losses{}, fmt.Errorf("trainer is closed")
 	}
-	if len(input) != len(t.in.Data().([]float32)) || len(real) != len(t.real.Data().([]float32)) {
-		return Losses{}, fmt.Errorf("batch has %d/%d values, trainer expects %d/%d", len(input), len(real), len(t.in.Data().([]float32)), len(t.real.Data().([]float32)))
+	d := t.d
+	if len(input) != len(d.in.Float32s()) || len(real) != len(d.real.Float32s()) {
+		return Losses{}, fmt.Errorf("batch has %d/%d values, trainer expects %d/%d", len(input), len(real), len(d.in.Float32s()), len(d.real.Float32s()))
 	}
-	copy(t.in.Data().([]float32), input)
-	copy(t.real.Data().([]float32), real)
+	copy(d.in.Float32s(), input)
+	copy(d.real.Float32s(), real)
 	t.M.Gen.SetDropoutSeed(seed)
 
-	var l Losses
+	d.losses, d.nonfinite = Losses{}, false
 	t.arena.Release()
-	t.dVM.Reset()
-	if err := t.dVM.RunAll(); err != nil {
-		return l, fmt.Errorf("discriminator step: %w", err)
-	}
-	l.D, l.DReal, l.DFake = scalar(t.lossD), scalar(t.dr), scalar(t.dfk)
-	if !finite(l.D) {
+	t.gVM.Reset()
+	err := t.gVM.RunAll() // runs the discriminator's step on the way
+	l := d.losses
+	if d.nonfinite {
 		l.Nonfin = true
 		return l, nil
 	}
-	if err := t.OptD.Step(G.NodesToValueGrads(t.dParams)); err != nil {
-		return l, err
-	}
-	t.arena.Release()
-	t.gVM.Reset()
-	if err := t.gVM.RunAll(); err != nil {
-		return l, fmt.Errorf("generator step: %w", err)
+	if err != nil {
+		return l, fmt.Errorf("training step: %w", err)
 	}
 	l.GAdv, l.GRec, l.L1 = scalar(t.adv), scalar(t.rec), scalar(t.l1)
 	l.GTotal = l.GAdv + t.Cfg.Lambda*l.GRec
@@ -286,7 +337,7 @@ func (t *Trainer) Fake() []float32 { return t.fake.Value().Data().([]float32) }
 // keyed "G.name" / "D.name" (for tests).
 func (t *Trainer) Grads() (map[string][]float32, error) {
 	out := map[string][]float32{}
-	for _, n := range append(append(G.Nodes(nil), t.dParams...), t.gParams...) {
+	for _, n := range append(append(G.Nodes(nil), t.d.params...), t.gParams...) {
 		g, err := n.Grad()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n.Name(), err)
@@ -299,7 +350,7 @@ func (t *Trainer) Grads() (map[string][]float32, error) {
 // Close releases the graphs' machines.
 func (t *Trainer) Close() {
 	if !t.closed {
-		t.dVM.Close()
+		t.d.vm.Close()
 		t.gVM.Close()
 		t.closed = true
 	}

@@ -170,6 +170,17 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 				m.Seed = 42
 				return Dropout(in[0], m)
 			}},
+		{name: "Tap, also used directly", shapes: [][]int{{2, 2, 2, 3}},
+			build: func(in []*G.Node) (*G.Node, error) {
+				tp, err := Tap(in[0], "test", func(*tensor.Dense) error { return nil })
+				if err != nil {
+					return nil, err
+				}
+				if tp, err = Tanh(tp); err != nil {
+					return nil, err
+				}
+				return ConcatChannels(tp, in[0])
+			}},
 		{name: "ConcatChannels", shapes: [][]int{{2, 2, 2, 3}, {2, 3, 2, 3}},
 			build: func(in []*G.Node) (*G.Node, error) { return ConcatChannels(in[0], in[1]) }},
 		{name: "U-Net block", shapes: [][]int{{2, 2, 8, 8}, {4, 2, 4, 4}, {4}, {4}, {4, 2, 4, 4}, {2}},

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"math/rand"
 	"strings"
 	"testing"
@@ -203,5 +204,62 @@ func TestStoppedThroughConcat(t *testing.T) {
 	run(t, g)
 	if grads[1].Value() == nil {
 		t.Error("no gradient for the live operand")
+	}
+}
+
+// TestTapOrdersSideEffects checks that a Tap's function runs once per run,
+// before every node computed from the tap, so that those nodes read weights
+// the function changed; and that its error fails the run.
+func TestTapOrdersSideEffects(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	g := G.NewGraph()
+	xv, wv := randTensor(rng, 1, 2, 4, 4), randTensor(rng, 3, 2, 4, 4)
+	x, w := input(g, "x", xv), input(g, "w", wv)
+	calls := 0
+	var fail error
+	tapped, err := Tap(x, "scale-w", func(v *tensor.Dense) error {
+		calls++
+		if &v.Float32s()[0] != &xv.Float32s()[0] {
+			t.Error("Tap's function did not get its operand's value")
+		}
+		for i := range wv.Float32s() {
+			wv.Float32s()[i] *= 2
+		}
+		return fail
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := Conv2d(tapped, w, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := G.NewTapeMachine(g)
+	defer m.Close()
+	for run := 1; run <= 2; run++ {
+		var before []float32
+		if run > 1 {
+			before = append(before, y.Value().Data().([]float32)...)
+		}
+		m.Reset()
+		if err := m.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		if calls != run {
+			t.Fatalf("after run %d the function ran %d times", run, calls)
+		}
+		if run == 2 { // conv is linear in w, which doubled between the runs
+			got := y.Value().Data().([]float32)
+			for i := range got {
+				if d := got[i] - 2*before[i]; d > 1e-5 || d < -1e-5 {
+					t.Fatalf("output %d = %g, want %g (weights updated by the tap)", i, got[i], 2*before[i])
+				}
+			}
+		}
+	}
+	fail = errors.New("boom")
+	m.Reset()
+	if err := m.RunAll(); err == nil || !strings.Contains(err.Error(), "boom") || !strings.Contains(err.Error(), "scale-w") {
+		t.Errorf("run with a failing tap: err = %v, want one naming the tap and the cause", err)
 	}
 }

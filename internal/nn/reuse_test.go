@@ -230,3 +230,34 @@ func TestArenaSharedByTwoGraphs(t *testing.T) {
 		t.Errorf("arena holds %d bytes, the larger graph's shared outputs are %d", bytes, want)
 	}
 }
+
+// TestArenaReleaseSince checks that ReleaseSince returns exactly the
+// tensors lent after the mark, which the next takes reuse.
+func TestArenaReleaseSince(t *testing.T) {
+	a := NewArena()
+	outer1, _ := a.take([]int{2, 3})
+	outer2, _ := a.take([]int{4})
+	mark := a.Mark()
+	inner1, _ := a.take([]int{6})
+	inner2, _ := a.take([]int{3, 2})
+	a.ReleaseSince(mark)
+	if got := a.Mark(); got != 2 {
+		t.Fatalf("%d tensors lent after ReleaseSince, want the 2 lent before the mark", got)
+	}
+	r1, _ := a.take([]int{1, 6})
+	r2, _ := a.take([]int{6})
+	r3, _ := a.take([]int{4})
+	if !(r1 == inner1 || r1 == inner2) || !(r2 == inner1 || r2 == inner2) || r1 == r2 {
+		t.Error("takes after ReleaseSince did not reuse the released tensors")
+	}
+	if r3 == outer2 || r3 == outer1 {
+		t.Error("a tensor lent before the mark was handed out again")
+	}
+	if !r1.Shape().Eq(tensor.Shape{1, 6}) {
+		t.Errorf("reused tensor has shape %v, want [1 6]", r1.Shape())
+	}
+	a.Release()
+	if a.Mark() != 0 {
+		t.Error("Release left tensors lent")
+	}
+}

@@ -77,6 +77,7 @@ func (op concatOp) outputBuf() *outBuf        { return op.buf }
 func (op sliceChannelsOp) outputBuf() *outBuf { return op.buf }
 func (op *dropoutOp) outputBuf() *outBuf      { return op.out }
 func (op stopGradOp) outputBuf() *outBuf      { return op.buf }
+func (op tapOp) outputBuf() *outBuf           { return op.buf }
 
 // Arena lends output tensors to the nodes of graphs that never run at the
 // same time, so that their activations share memory: the peak is that of
@@ -143,6 +144,31 @@ func (a *Arena) Release() {
 	}
 	clear(a.lent)
 	a.lent = a.lent[:0]
+}
+
+// Mark returns a position in the sequence of lent tensors for ReleaseSince.
+func (a *Arena) Mark() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.lent)
+}
+
+// ReleaseSince returns the tensors lent after mark was taken, and keeps
+// those lent before. It serves a graph run nested inside another's run (a
+// Tap's function running a second graph): once the inner run's results are
+// read, its activations can go to the outer graph's remaining nodes.
+func (a *Arena) ReleaseSince(mark int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if mark < 0 || mark > len(a.lent) {
+		return
+	}
+	for _, d := range a.lent[mark:] {
+		n := d.Shape().TotalSize()
+		a.free[n] = append(a.free[n], d)
+	}
+	clear(a.lent[mark:])
+	a.lent = a.lent[:mark]
 }
 
 // Bytes returns the memory the arena holds, lent or free.
