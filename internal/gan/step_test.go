@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	G "gorgonia.org/gorgonia"
+
 	"github.com/colorize-dev/colorize/internal/loss"
 	"github.com/colorize-dev/colorize/internal/param"
 )
@@ -87,5 +89,42 @@ func TestNonfiniteDiscriminatorLossStopsStep(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestStepRunsOnlyNeededGradients checks the pruning of the step's
+// machines: every convolution weight gets one weight-gradient pass per use
+// in its own network's update and none in the other's (G.Grad builds the
+// discriminator's weight gradients in the generator's graph as well).
+func TestStepRunsOnlyNeededGradients(t *testing.T) {
+	tr := smallTrainer(t)
+	defer tr.Close()
+	filterPasses := func(g *G.ExprGraph) int {
+		n := 0
+		for _, nd := range g.AllNodes() {
+			if nd.Op() != nil && strings.HasPrefix(nd.Op().String(), "Conv2dBackwardFilter") {
+				n++
+			}
+		}
+		return n
+	}
+	convWeights := func(p G.Nodes) int {
+		n := 0
+		for _, nd := range p {
+			if nd.Dims() == 4 {
+				n++
+			}
+		}
+		return n
+	}
+	if got, want := filterPasses(tr.gRun), convWeights(tr.gParams); got != want {
+		t.Errorf("generator step runs %d weight-gradient passes, want %d (one per generator convolution)", got, want)
+	}
+	// The discriminator sees the real and the fake pair.
+	if got, want := filterPasses(tr.d.run), 2*convWeights(tr.d.params); got != want {
+		t.Errorf("discriminator step runs %d weight-gradient passes, want %d", got, want)
+	}
+	if full := filterPasses(tr.gParams[0].Graph()); full <= filterPasses(tr.gRun) {
+		t.Errorf("the generator's full graph has %d weight-gradient passes, no more than the pruned one: the test no longer sees the pruning", full)
 	}
 }
