@@ -30,6 +30,22 @@ func TestPointwise(t *testing.T) {
 	TanhBackward(y, dy, dx)
 	assertClose(t, "tanh grad", dx, wantD, 1e-6, 1e-5)
 
+	// The multiplier at the edges: alpha at ±0 (PyTorch's x > 0 test),
+	// 1 for the smallest positive float and +Inf, NaN propagated.
+	edges := []float32{float32(math.Copysign(0, -1)), 0, math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	ones := []float32{1, 1, 1, 1, 1, 1, 1}
+	ge := make([]float32, len(edges))
+	LeakyReLUBackward(edges, ones, ge, 0.2)
+	for i, want := range []float32{0.2, 0.2, 1, 0.2, 1, 0.2} {
+		if ge[i] != want {
+			t.Errorf("leaky grad at %g = %g, want %g", edges[i], ge[i], want)
+		}
+	}
+	LeakyReLU(edges, ge, 0.2)
+	if !math.IsNaN(float64(ge[6])) || !math.IsInf(float64(ge[5]), -1) || ge[2] != math.SmallestNonzeroFloat32 {
+		t.Errorf("leaky at the edges = %v", ge)
+	}
+
 	// In place is allowed.
 	z := append([]float32(nil), x...)
 	LeakyReLU(z, z, 0.2)
