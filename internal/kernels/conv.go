@@ -86,7 +86,11 @@ func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
 	if bias != nil && len(bias) < p.K {
 		panic(fmt.Sprintf("conv: bias has %d elements, want %d", len(bias), p.K))
 	}
-	if p.batched() {
+	switch {
+	case p.outputSide():
+		conv2DForwardOutputSide(p, x, w, bias, y)
+		return
+	case p.batched():
 		conv2DForwardBatched(p, x, w, bias, y)
 		return
 	}
@@ -124,7 +128,11 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	p.mustValid(len(dy), p.OutSize(), "output gradient")
 	p.mustValid(len(w), p.WeightSize(), "weight")
 	p.mustValid(len(dx), p.InSize(), "input gradient")
-	if p.batched() {
+	switch {
+	case p.outputSide():
+		conv2DBackwardDataOutputSide(p, dy, w, dx)
+		return
+	case p.batched():
 		conv2DBackwardDataBatched(p, dy, w, dx)
 		return
 	}
@@ -160,7 +168,11 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	p.mustValid(len(x), p.InSize(), "input")
 	p.mustValid(len(dy), p.OutSize(), "output gradient")
 	p.mustValid(len(dw), p.WeightSize(), "weight gradient")
-	if p.batched() {
+	switch {
+	case p.outputSide():
+		conv2DBackwardFilterOutputSide(p, x, dy, dw)
+		return
+	case p.batched():
 		conv2DBackwardFilterBatched(p, x, dy, dw)
 		return
 	}

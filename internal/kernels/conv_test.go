@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 var convCases = []ConvParams{
 	Conv2DParams(2, 3, 8, 8, 4, 4, 2, 1),
 	Conv2DParams(3, 5, 7, 9, 6, 4, 2, 1),
-	Conv2DParams(2, 3, 7, 6, 2, 4, 1, 1), // PatchGAN's last two layers
+	Conv2DParams(2, 3, 7, 6, 2, 4, 1, 1),  // PatchGAN's last two layers
+	Conv2DParams(3, 40, 7, 6, 1, 4, 1, 1), // PatchGAN's last layer (auto: output side)
 	Conv2DParams(1, 3, 5, 5, 2, 1, 1, 0),
 	Conv2DParams(2, 4, 6, 5, 3, 1, 2, 0),
 	Conv2DParams(2, 3, 9, 7, 4, 3, 1, 1),
@@ -25,15 +27,17 @@ var convCases = []ConvParams{
 	{N: 5, C: 2, H: 6, W: 6, K: 3, KH: 2, KW: 3, StrideH: 1, StrideW: 3, PadT: 2, PadB: 0, PadL: 0, PadR: 2},
 }
 
-// eachLowering runs f with convolutions lowered per image and lowered for
-// the whole batch at once (batchedMaxCols), so both paths meet the reference.
+// eachLowering runs f with convolutions lowered per image, lowered for the
+// whole batch at once (batchedMaxCols) and lowered on the output side
+// (outputSideGain), so every path meets the reference.
 func eachLowering(t *testing.T, f func(t *testing.T)) {
-	defer func(old int) { batchedMaxCols = old }(batchedMaxCols)
+	defer func(cols int, gain float64) { batchedMaxCols, outputSideGain = cols, gain }(batchedMaxCols, outputSideGain)
 	for _, m := range []struct {
 		name    string
 		maxCols int
-	}{{"per-image", 0}, {"batched", 1 << 30}} {
-		batchedMaxCols = m.maxCols
+		gain    float64
+	}{{"per-image", 0, math.Inf(1)}, {"batched", 1 << 30, math.Inf(1)}, {"output-side", 0, 0}} {
+		batchedMaxCols, outputSideGain = m.maxCols, m.gain
 		t.Run(m.name, f)
 	}
 }
