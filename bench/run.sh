@@ -3,11 +3,13 @@
 # and print the ratio table (colorize time / PyTorch time; < 1 means faster).
 #
 #   ./bench/run.sh            training step (+ inference, FID features when present)
-#   BENCH_STEPS=5 ./bench/run.sh
+#   BENCH_STEPS=5 BENCH_ROUNDS=3 ./bench/run.sh
+#   BENCH_SKIP_PURE=1 ./bench/run.sh   skip the pure-Go training step
+#   BENCH_PURE_STEPS=2                  steps of the pure-Go build (~13 s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-/usr/bin/python3}
-STEPS=${BENCH_STEPS:-3}
+STEPS=${BENCH_STEPS:-5}
 THREADS=${BENCH_THREADS:-2}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -24,16 +26,33 @@ echo
 
 printf '%-34s %12s %12s %8s\n' benchmark colorize_s pytorch_s ratio
 row() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-34s %12.3f %12.3f %8.2f\n", n, a, b, a / b }'; }
+json() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+metric() { # file unit -> value of the benchmark metric with that unit
+	awk -v u="$2" '/^Benchmark/ { for (i = 4; i <= NF; i++) if ($i == u) { print $(i-1); exit } }' "$1"
+}
 
-torch_step=$($PY bench/train_step_torch.py --steps "$STEPS" --threads "$THREADS" | tee "$out/torch.json" |
-	$PY -c 'import json,sys; print(json.load(sys.stdin)["sec_per_step"])')
-go_step=$(gobench "-tags openblas" ./internal/gan BenchmarkTrainStep)
-row "train step 128² (openblas)" "$go_step" "$torch_step"
+# Training step: ROUNDS interleaved rounds (PyTorch first in odd rounds,
+# colorize first in even ones, so slow drifts of the machine's load cancel),
+# each comparing per-step medians; the summary is the median round.
+ROUNDS=${BENCH_ROUNDS:-3}
+go test -tags openblas -c -o "$out/gan.test" ./internal/gan
+ratios=()
+for r in $(seq 1 "$ROUNDS"); do
+	torch() { $PY bench/train_step_torch.py --steps "$STEPS" --threads "$THREADS" >"$out/torch$r.json"; }
+	gorun() { "$out/gan.test" -test.run '^$' -test.bench '^BenchmarkTrainStep$' -test.benchtime "${STEPS}x" >"$out/go$r.txt"; }
+	if ((r % 2)); then torch && gorun; else gorun && torch; fi
+	tm=$(json "$out/torch$r.json" sec_per_step)
+	gm=$(metric "$out/go$r.txt" s/step-median)
+	row "train step 128², round $r (median)" "$gm" "$tm"
+	row "train step 128², round $r (fastest)" "$(metric "$out/go$r.txt" s/step-min)" "$(json "$out/torch$r.json" min)"
+	ratios+=("$(awk -v a="$gm" -v b="$tm" 'BEGIN { print a / b }')")
+done
+printf '%-34s %38s\n' "train step 128², median round" "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')"
+echo "peak RSS (MiB), last round: colorize $(metric "$out/go$ROUNDS.txt" MiB-peak-rss), pytorch $(json "$out/torch$ROUNDS.json" peak_rss_mb)"
 if [ -z "${BENCH_SKIP_PURE:-}" ]; then
-	go_pure=$(gobench "" ./internal/gan BenchmarkTrainStep)
-	row "train step 128² (pure Go)" "$go_pure" "$torch_step"
+	go test -run '^$' -bench '^BenchmarkTrainStep$' -benchtime "${BENCH_PURE_STEPS:-2}x" ./internal/gan >"$out/pure.txt"
+	row "train step 128² (pure Go, median)" "$(metric "$out/pure.txt" s/step-median)" "$(json "$out/torch$ROUNDS.json" sec_per_step)"
 fi
-echo "pytorch peak RSS (MiB): $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak_rss_mb"])' "$out/torch.json")"
 
 # (grep on captured output: with pipefail, grep -q closing the pipe early
 # would fail the test.)
