@@ -1,6 +1,6 @@
 // Package nn provides the gorgonia operations the colorize networks are
 // built from: Conv2d, ConvTranspose2d, AddBias, BatchNorm, LeakyReLU, ReLU,
-// Tanh, Dropout, ConcatChannels and StopGradient. Each is a gorgonia Op whose
+// Tanh, Dropout, ConcatChannels, StopGradient and Tap. Each is a gorgonia Op whose
 // forward and backward passes call internal/kernels, and each implements
 // gorgonia's SDOp, so G.Grad differentiates graphs built from them
 // symbolically and a TapeMachine runs the result.
@@ -40,6 +40,9 @@
 // discriminator in StopGradient; a first-layer input gradient costs as much
 // as the layer's forward pass. (G.Grad with respect to a node behind a
 // StopGradient fails with gorgonia's "Non Differentiable WRTs" error.)
+// Gradients of inputs that are not asked for (a discriminator's weights in
+// the generator's update, say) are built all the same; run a machine on
+// g.ExactSubgraphRoots(outputs...) to leave them out.
 //
 // gorgonia v0.9.18 defects this package works around are demonstrated in
 // gorgonia_defects_test.go.

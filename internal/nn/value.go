@@ -79,11 +79,14 @@ func (op *dropoutOp) outputBuf() *outBuf      { return op.out }
 func (op stopGradOp) outputBuf() *outBuf      { return op.buf }
 func (op tapOp) outputBuf() *outBuf           { return op.buf }
 
-// Arena lends output tensors to the nodes of graphs that never run at the
-// same time, so that their activations share memory: the peak is that of
-// the largest graph rather than the sum. A training step runs the
-// discriminator's graph, reads what it needs (losses, gradients), then runs
-// the generator's graph on the same memory.
+// Arena lends output tensors to the nodes of graphs that share memory for
+// their activations. Graphs that run one after the other each take from
+// the arena after a Release, so the peak is that of the largest graph rather
+// than the sum. A graph run nested inside another's run (from a Tap) takes
+// from what the outer run has not taken yet and, with Mark and
+// ReleaseSince, gives its tensors back for the outer run's remaining nodes:
+// the training step runs the discriminator's update inside the generator's
+// graph, whose backward pass then reuses the discriminator's activations.
 //
 // Within one run every node gets a tensor of its own; Release makes all of
 // them available again. After a Release, the values of nodes that borrowed
