@@ -39,10 +39,7 @@ func channelStats(s BNShape, x []float32, c int) (mean, variance float64) {
 	mean = sum / m
 	var ss float64
 	for n := 0; n < s.N; n++ {
-		for _, v := range x[(n*s.C+c)*s.HW : (n*s.C+c+1)*s.HW] {
-			d := float64(v) - mean
-			ss += d * d
-		}
+		ss += sumSq64(x[(n*s.C+c)*s.HW:(n*s.C+c+1)*s.HW], mean)
 	}
 	return mean, ss / m
 }
@@ -148,11 +145,9 @@ func bnBackward(s BNShape, train bool, x, dy, gamma, runMean, runVar []float32, 
 			var sdy, sdyx float64 // Σdy, Σdy·x̂
 			for n := 0; n < s.N; n++ {
 				off := (n*s.C + c) * s.HW
-				xs, dys := x[off:off+s.HW], dy[off:off+s.HW]
-				for i, d := range dys {
-					sdy += float64(d)
-					sdyx += float64(d) * (float64(xs[i]) - mu)
-				}
+				a, b := dotCentered64(dy[off:off+s.HW], x[off:off+s.HW], mu)
+				sdy += a
+				sdyx += b
 			}
 			sdyx *= invstd
 			if dgamma != nil {

@@ -117,3 +117,29 @@ func TestDropoutMask(t *testing.T) {
 		t.Errorf("different seeds agree on %d of %d units; masks look correlated", same, n)
 	}
 }
+
+// TestSums checks the unrolled float64 sums against plain loops for every
+// length around the unrolling (tails included).
+func TestSums(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for n := 0; n <= 13; n++ {
+		x, dy := randSlice(rng, n), randSlice(rng, n)
+		const mean = 0.3
+		var s, ss, sdy, sdyx float64
+		for i := range x {
+			s += float64(x[i])
+			ss += (float64(x[i]) - mean) * (float64(x[i]) - mean)
+			sdy += float64(dy[i])
+			sdyx += float64(dy[i]) * (float64(x[i]) - mean)
+		}
+		gdy, gdyx := dotCentered64(dy, x, mean)
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{{"sum64", sum64(x), s}, {"sumSq64", sumSq64(x, mean), ss}, {"Σdy", gdy, sdy}, {"Σdy·(x−mean)", gdyx, sdyx}} {
+			if math.Abs(c.got-c.want) > 1e-12 {
+				t.Errorf("n=%d %s = %g, want %g", n, c.name, c.got, c.want)
+			}
+		}
+	}
+}
