@@ -84,8 +84,10 @@ type Losses struct {
 // discriminator's Adam update before the generator's adversarial term is
 // computed: the generator's forward pass runs once per step.
 type Trainer struct {
-	M          *Model
-	Cfg        TrainConfig
+	M   *Model
+	Cfg TrainConfig
+	// OptG and OptD update the networks. Load checkpointed state into them
+	// rather than replacing them: the discriminator's step holds OptD.
 	OptG, OptD *optim.Adam
 	n          int
 	d          *discStep
