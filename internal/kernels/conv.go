@@ -96,6 +96,29 @@ func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
 	}
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
+	eachImage(p, func(n int, col []float32) {
+		xn := x[n*inImg : (n+1)*inImg]
+		yn := y[n*outImg : (n+1)*outImg]
+		c := xn
+		if col != nil {
+			im2col(p, xn, col)
+			c = col
+		}
+		// y[K, OHW] = w[K, CKK] · col[CKK, OHW]
+		sgemm(false, false, p.K, cols, rows, 1, w, rows, c, cols, 0, yn, cols)
+		if bias != nil {
+			for k := 0; k < p.K; k++ {
+				addScalar(yn[k*cols:(k+1)*cols], bias[k])
+			}
+		}
+	})
+}
+
+// eachImage runs f for every image of the batch, the images split over
+// parallel workers, each worker with its own im2col matrix (nil when the
+// convolution needs no lowering).
+func eachImage(p ConvParams, f func(n int, col []float32)) {
+	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
 	parallelFor(p.N, func(lo, hi int) {
 		var col []float32
 		if !p.direct() {
@@ -104,20 +127,7 @@ func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
 			col = *buf
 		}
 		for n := lo; n < hi; n++ {
-			xn := x[n*inImg : (n+1)*inImg]
-			yn := y[n*outImg : (n+1)*outImg]
-			c := xn
-			if col != nil {
-				im2col(p, xn, col)
-				c = col
-			}
-			// y[K, OHW] = w[K, CKK] · col[CKK, OHW]
-			sgemm(false, false, p.K, cols, rows, 1, w, rows, c, cols, 0, yn, cols)
-			if bias != nil {
-				for k := 0; k < p.K; k++ {
-					addScalar(yn[k*cols:(k+1)*cols], bias[k])
-				}
-			}
+			f(n, col)
 		}
 	})
 }
@@ -138,25 +148,17 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	}
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
-	parallelFor(p.N, func(lo, hi int) {
-		var col []float32
-		if !p.direct() {
-			buf := getBuf(rows * cols)
-			defer putBuf(buf)
-			col = *buf
+	eachImage(p, func(n int, col []float32) {
+		dyn := dy[n*outImg : (n+1)*outImg]
+		dxn := dx[n*inImg : (n+1)*inImg]
+		c := dxn
+		if col != nil {
+			c = col
 		}
-		for n := lo; n < hi; n++ {
-			dyn := dy[n*outImg : (n+1)*outImg]
-			dxn := dx[n*inImg : (n+1)*inImg]
-			c := dxn
-			if col != nil {
-				c = col
-			}
-			// dcol[CKK, OHW] = wᵀ[CKK, K] · dy[K, OHW]
-			sgemm(true, false, rows, cols, p.K, 1, w, rows, dyn, cols, 0, c, cols)
-			if col != nil {
-				col2im(p, col, dxn)
-			}
+		// dcol[CKK, OHW] = wᵀ[CKK, K] · dy[K, OHW]
+		sgemm(true, false, rows, cols, p.K, 1, w, rows, dyn, cols, 0, c, cols)
+		if col != nil {
+			col2im(p, col, dxn)
 		}
 	})
 }
