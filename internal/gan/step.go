@@ -97,12 +97,7 @@ type Trainer struct {
 	gGrads     G.Nodes // the parameters' gradient nodes
 	adv, rec   *G.Node
 	l1, fake   *G.Node
-	// arena holds the activations of both graphs: the discriminator's run
-	// borrows from it and hands its tensors back before the generator's
-	// backward pass takes them. Parameter gradients keep their own tensors
-	// (Adam and Grads read them after the other graph has run).
-	arena  *nn.Arena
-	closed bool
+	closed     bool
 }
 
 // discStep is the discriminator's graph and update, run by the generator
@@ -110,13 +105,17 @@ type Trainer struct {
 // carry finalizers, and a reference cycle through one (generator machine →
 // tap → trainer → machine) is never collected.
 type discStep struct {
-	in, real, fake *tensor.Dense // data of the graph's input nodes
+	in, real, fake *tensor.Dense // input data: in and real feed both graphs
 	vm             G.VM
 	run            *G.ExprGraph // the part of the graph vm runs
 	params, grads  G.Nodes
 	loss, dr, dfk  *G.Node
 	opt            *optim.Adam
-	arena          *nn.Arena
+	// arena holds the activations of both graphs: the discriminator's run
+	// borrows from it and hands its tensors back before the generator's
+	// backward pass takes them. Parameter gradients keep their own tensors
+	// (Adam and Grads read them after the other graph has run).
+	arena *nn.Arena
 	// losses are those of the step in progress; nonfinite reports that they
 	// were not finite, so that the discriminator was not updated and the
 	// generator's run was stopped.
@@ -136,13 +135,12 @@ func NewTrainer(m *Model, cfg TrainConfig, n, h, w int) (*Trainer, error) {
 		OptD: optim.NewAdam(cfg.LR, cfg.Beta1, cfg.Beta2),
 	}
 	d := &discStep{
-		in:   tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 5, h, w)),
-		real: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
-		fake: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
-		opt:  t.OptD,
+		in:    tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 5, h, w)),
+		real:  tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
+		fake:  tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
+		opt:   t.OptD,
+		arena: nn.NewArena(),
 	}
-	t.arena = nn.NewArena()
-	d.arena = t.arena
 	if err := d.build(m.Disc); err != nil {
 		return nil, fmt.Errorf("discriminator step graph: %w", err)
 	}
@@ -151,8 +149,8 @@ func NewTrainer(m *Model, cfg TrainConfig, n, h, w int) (*Trainer, error) {
 		d.vm.Close()
 		return nil, fmt.Errorf("generator step graph: %w", err)
 	}
-	t.arena.Share(t.d.loss.Graph(), t.d.grads...)
-	t.arena.Share(t.adv.Graph(), t.gGrads...)
+	d.arena.Share(d.loss.Graph(), d.grads...)
+	d.arena.Share(t.adv.Graph(), t.gGrads...)
 	return t, nil
 }
 
@@ -316,7 +314,7 @@ func (t *Trainer) Step(input, real []float32, seed uint64) (Losses, error) {
 	t.M.Gen.SetDropoutSeed(seed)
 
 	d.losses, d.nonfinite = Losses{}, false
-	t.arena.Release()
+	d.arena.Release()
 	t.gVM.Reset()
 	err := t.gVM.RunAll() // runs the discriminator's step on the way
 	l := d.losses

@@ -301,21 +301,15 @@ func im2colLD(p ConvParams, x, col []float32, ld int) {
 				clear(dst[:hlo*ow])
 				clear(dst[hhi*ow:])
 				if !split {
-					// Rows here are a few elements long: loops in place, not
-					// calls, which cost as much as the copying.
 					iw := wlo*s - p.PadL + kw
 					for y := hlo; y < hhi; y++ {
 						d := dst[y*ow : (y+1)*ow]
-						for o := range wlo {
-							d[o] = 0
-						}
-						for o := whi; o < ow; o++ {
-							d[o] = 0
-						}
+						zeroSmall(d[:wlo])
+						zeroSmall(d[whi:])
 						ih := y*p.StrideH - p.PadT + kh
 						sr := src[ih*p.W+iw:]
 						if s == 1 {
-							copy(d[wlo:whi], sr)
+							copySmall(d[wlo:whi], sr)
 							continue
 						}
 						for o, j := wlo, 0; o < whi; o, j = o+1, j+s {
@@ -369,7 +363,8 @@ func tapPhase(phases []float32, planeSize, off, s int) (plane []float32, q int) 
 
 // copySmall and zeroSmall are copy and clear for rows that are often only
 // a few elements long (the U-Net's innermost levels), where a call to
-// memmove costs more than the loop.
+// memmove costs more than the loop. Both are small enough to be inlined: a
+// call per row cost as much as the copying.
 func copySmall(dst, src []float32) {
 	if len(dst) > 8 {
 		copy(dst, src)
