@@ -1,7 +1,7 @@
 // Package checkpoint saves and restores the complete state of a training run
 // in one safetensors file, written atomically.
 //
-// Tensors: "G.<name>" and "D.<name>" (weights and batch-norm running
+// Tensors: "G.<name>" and "D.<name>" (unet.ParamPrefix, patchgan.ParamPrefix; weights and batch-norm running
 // statistics, named as in pyref/models.py so PyTorch loads them directly),
 // and "adam.G.m.<name>", "adam.G.v.<name>" (likewise for D) for both Adam
 // states. Metadata: the format tag, the step, both Adam step counts, the data
@@ -13,20 +13,28 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/optim"
 	"github.com/colorize-dev/colorize/internal/param"
+	"github.com/colorize-dev/colorize/internal/patchgan"
 	"github.com/colorize-dev/colorize/internal/safetensors"
+	"github.com/colorize-dev/colorize/internal/unet"
 )
 
 // Format tags colorize checkpoints.
 const Format = "colorize-checkpoint-v1"
+
+// genTag and discTag name the networks' Adam states ("adam.G.m.<name>"):
+// the parameter prefixes without their dot.
+var (
+	genTag  = strings.TrimSuffix(unet.ParamPrefix, ".")
+	discTag = strings.TrimSuffix(patchgan.ParamPrefix, ".")
+)
 
 // Meta is the non-tensor part of a checkpoint.
 type Meta struct {
@@ -42,7 +50,7 @@ type Meta struct {
 // State is what a checkpoint holds.
 type State struct {
 	Meta
-	Model      *gan.Model
+	Model      *model.Model
 	OptG, OptD *optim.Adam
 }
 
@@ -64,13 +72,13 @@ func Save(path string, s *State) error {
 			f.Tensors[prefix+name] = safetensors.Tensor{Shape: a.Shape, F32: a.Data}
 		}
 	}
-	put("G.", s.Model.Gen.Params)
-	put("D.", s.Model.Disc.Params)
+	put(unet.ParamPrefix, s.Model.Gen.Params)
+	put(patchgan.ParamPrefix, s.Model.Disc.Params)
 	for _, o := range []struct {
 		tag string
 		opt *optim.Adam
 		st  *param.Store
-	}{{"G", s.OptG, s.Model.Gen.Params}, {"D", s.OptD, s.Model.Disc.Params}} {
+	}{{genTag, s.OptG, s.Model.Gen.Params}, {discTag, s.OptD, s.Model.Disc.Params}} {
 		f.Metadata["adam_"+o.tag+"_t"] = strconv.Itoa(o.opt.T)
 		for name, m := range o.opt.M {
 			shape := o.st.Tensor(strings.TrimPrefix(name, o.tag+".")).Shape().Clone()
@@ -82,47 +90,7 @@ func Save(path string, s *State) error {
 	if err := safetensors.Encode(&buf, f); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, buf.Bytes())
-}
-
-// WriteFileAtomic replaces path with data so that readers (and a crash) see
-// either the old content or the new one.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// CreateTemp makes the file private (0600); give it the mode os.WriteFile
-	// would, so outputs stay readable by other tools and users.
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: makes the rename durable on Linux
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(path, buf.Bytes())
 }
 
 // File is a decoded checkpoint not yet applied to a model.
@@ -175,9 +143,8 @@ func Read(path string) (*File, error) {
 
 // NewModel builds the model the checkpoint's configuration describes and
 // loads its weights and running statistics.
-func (f *File) NewModel() (*gan.Model, error) {
-	c := f.Config.Model
-	m, err := gan.NewModel(gan.NewModelConfig(c.Depth, c.NGF, c.NDF, c.DLayers, c.Dropout), 0)
+func (f *File) NewModel() (*model.Model, error) {
+	m, err := model.New(f.Config.Model, 0)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", f.Path, err)
 	}
@@ -189,11 +156,11 @@ func (f *File) NewModel() (*gan.Model, error) {
 
 // LoadModel copies the weights and running statistics into m, which must
 // have the checkpoint's architecture.
-func (f *File) LoadModel(m *gan.Model) error {
+func (f *File) LoadModel(m *model.Model) error {
 	for _, p := range []struct {
 		prefix string
 		st     *param.Store
-	}{{"G.", m.Gen.Params}, {"D.", m.Disc.Params}} {
+	}{{unet.ParamPrefix, m.Gen.Params}, {patchgan.ParamPrefix, m.Disc.Params}} {
 		vals := map[string]param.Array{}
 		for name, t := range f.raw.Tensors {
 			if strings.HasPrefix(name, p.prefix) {
@@ -211,12 +178,12 @@ func (f *File) LoadModel(m *gan.Model) error {
 }
 
 // LoadOptimizers restores both Adam states.
-func (f *File) LoadOptimizers(m *gan.Model, optG, optD *optim.Adam) error {
+func (f *File) LoadOptimizers(m *model.Model, optG, optD *optim.Adam) error {
 	for _, o := range []struct {
 		tag string
 		opt *optim.Adam
 		st  *param.Store
-	}{{"G", optG, m.Gen.Params}, {"D", optD, m.Disc.Params}} {
+	}{{genTag, optG, m.Gen.Params}, {discTag, optD, m.Disc.Params}} {
 		t, err := strconv.Atoi(f.raw.Metadata["adam_"+o.tag+"_t"])
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: adam_%s_t: %w", f.Path, o.tag, err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/optim"
 )
 
@@ -16,7 +16,7 @@ func tinyState(t *testing.T, seed int64, ngf int) *State {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers = 5, ngf, 4, 2
-	m, err := gan.NewModel(gan.NewModelConfig(5, ngf, 4, 2, 0.5), seed)
+	m, err := model.New(config.ModelConfig{Depth: 5, NGF: ngf, NDF: 4, DLayers: 2, Dropout: 0.5}, seed)
 	if err != nil {
 		t.Fatal(err)
 	}

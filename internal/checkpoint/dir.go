@@ -2,7 +2,6 @@ package checkpoint
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -57,20 +56,6 @@ func Prune(dir string, keep int) error {
 		files = files[1:]
 	}
 	return nil
-}
-
-// CopyAtomic copies the file src to dst atomically.
-func CopyAtomic(src, dst string) error {
-	f, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(dst, data)
 }
 
 // Resolve turns a --checkpoint argument into a file: a file is used as is;

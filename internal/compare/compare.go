@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
+
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/evaluate"
@@ -176,5 +178,5 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return checkpoint.WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }

@@ -12,11 +12,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-
-	"github.com/colorize-dev/colorize/internal/checkpoint"
 )
 
 var lossColor = map[string]color.RGBA{
@@ -111,21 +111,21 @@ func writeReport(out string, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	if err := checkpoint.WriteFileAtomic(filepath.Join(out, "curves.png"), png); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(out, "curves.png"), png); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(out, "results.json"), res); err != nil {
 		return err
 	}
 	md := markdown(res, out)
-	if err := checkpoint.WriteFileAtomic(filepath.Join(out, "report.md"), []byte(md)); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(out, "report.md"), []byte(md)); err != nil {
 		return err
 	}
 	page, err := htmlPage(res, out, png)
 	if err != nil {
 		return err
 	}
-	return checkpoint.WriteFileAtomic(filepath.Join(out, "report.html"), []byte(page))
+	return atomicfile.WriteFile(filepath.Join(out, "report.html"), []byte(page))
 }
 
 func header(res *Result) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/imageio"
+	"github.com/colorize-dev/colorize/internal/modelio"
 )
 
 func TestScanPairsByStemAndListsUnmatched(t *testing.T) {
@@ -191,7 +192,7 @@ func TestAugmentationKeepsLineAndColorAligned(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < b.N; i++ {
-			line, _, col := b.slot(i)
+			line, _, col := b.Example(i)
 			worst := 0.0
 			for j := 0; j < hw; j++ {
 				// The fixture's line art is the luma of its color image, a
@@ -206,7 +207,7 @@ func TestAugmentationKeepsLineAndColorAligned(t *testing.T) {
 	}
 	// The check above can fail: a flip applied to one image only breaks it.
 	b, _ := d.TrainBatch(7, 4, 0, 0)
-	line, _, col := b.slot(0)
+	line, _, col := b.Example(0)
 	mis := 0.0
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
@@ -259,7 +260,7 @@ func TestLoaderIsAPureFunctionOfSeedEpochAndPosition(t *testing.T) {
 	if per != 3 {
 		t.Fatalf("BatchesPerEpoch = %d, want 3 (10 examples, batch 3, last partial dropped)", per)
 	}
-	var stream []*Batch
+	var stream []*modelio.Batch
 	for k := 0; k < 3*per; k++ {
 		b, err := l.Next()
 		if err != nil {
@@ -439,10 +440,10 @@ func TestValidationIsFixedAndUnaugmented(t *testing.T) {
 	}
 	// No augmentation: the line tensor is the file, scaled.
 	img, _, _ := imageio.Decode(filepath.Join(dir, "line", "img01.png"))
-	want := LineTensor(img, size, size)
-	line, hint, _ := v1[0].slot(1)
+	want := modelio.LineTensor(img, size, size)
+	line, hint, _ := v1[0].Example(1)
 	if !reflect.DeepEqual(line, want) {
-		t.Error("validation line art differs from LineTensor of the file")
+		t.Error("validation line art differs from modelio.LineTensor of the file")
 	}
 	if v1[0].Names[1] != "img01.png" {
 		t.Errorf("names %v", v1[0].Names)
@@ -451,7 +452,7 @@ func TestValidationIsFixedAndUnaugmented(t *testing.T) {
 	for _, m := range hint[3*size*size:] {
 		sum += m
 	}
-	_, hint0, _ := v1[0].slot(0)
+	_, hint0, _ := v1[0].Example(0)
 	masked := 0
 	for i, m := range hint0[3*size*size:] {
 		if m == 1 {
@@ -575,7 +576,7 @@ func TestInputConcatenatesLineAndHints(t *testing.T) {
 	in := b.Input(nil)
 	hw := 256
 	for i := 0; i < 2; i++ {
-		line, hint, _ := b.slot(i)
+		line, hint, _ := b.Example(i)
 		if !reflect.DeepEqual(in[i*5*hw:i*5*hw+hw], line) || !reflect.DeepEqual(in[i*5*hw+hw:(i+1)*5*hw], hint) {
 			t.Fatalf("example %d: input is not line ⊕ hints", i)
 		}
@@ -588,8 +589,8 @@ func TestInputConcatenatesLineAndHints(t *testing.T) {
 
 func TestTensorImageRoundTrip(t *testing.T) {
 	c := fixtureColor(1, 20, 10)
-	ct := ColorTensor(c, 20, 10)
-	img, err := TensorImage(ct, 3, 10, 20)
+	ct := modelio.ColorTensor(c, 20, 10)
+	img, err := modelio.TensorImage(ct, 3, 10, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,12 +601,12 @@ func TestTensorImageRoundTrip(t *testing.T) {
 	}
 	hint := image.NewNRGBA(image.Rect(0, 0, 4, 4))
 	hint.Pix[4*5], hint.Pix[4*5+3] = 255, 255
-	ht := HintTensor(hint, 4, 4)
-	himg, _ := TensorImage(ht, 4, 4, 4)
+	ht := modelio.HintTensor(hint, 4, 4)
+	himg, _ := modelio.TensorImage(ht, 4, 4, 4)
 	if got := himg.(*image.NRGBA).Pix; !bytes.Equal(got, hint.Pix) {
 		t.Errorf("hint round trip %v, want %v", got, hint.Pix)
 	}
-	if _, err := TensorImage(ct, 2, 10, 20); err == nil {
+	if _, err := modelio.TensorImage(ct, 2, 10, 20); err == nil {
 		t.Error("2-channel tensor accepted")
 	}
 }
@@ -613,7 +614,7 @@ func TestTensorImageRoundTrip(t *testing.T) {
 func TestSheetLayout(t *testing.T) {
 	d := openFixture(t, 6, 16, nil)
 	b, _ := d.TrainBatch(1, 5, 0, 0)
-	s, err := Sheet(b, nil, 2)
+	s, err := modelio.Sheet(b, nil, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,17 +622,17 @@ func TestSheetLayout(t *testing.T) {
 	if w, h := s.Bounds().Dx(), s.Bounds().Dy(); w != 2*(3*16+2*2)+3*4 || h != 3*16+4*4 {
 		t.Errorf("sheet %dx%d", w, h)
 	}
-	s2, err := Sheet(b, b.Color, 1)
+	s2, err := modelio.Sheet(b, b.Color, 1)
 	if err != nil || s2.Bounds().Dx() != 4*16+3*2+2*4 {
 		t.Errorf("with outputs: %v, %v", s2.Bounds(), err)
 	}
 	// The original tile is the color image.
 	c := s2.RGBAAt(4+3*(16+2)+5, 4+7)
-	want := [3]uint8{toByte(b.Color[7*16+5]), toByte(b.Color[256+7*16+5]), toByte(b.Color[512+7*16+5])}
+	want := [3]uint8{modelio.ToByte(b.Color[7*16+5]), modelio.ToByte(b.Color[256+7*16+5]), modelio.ToByte(b.Color[512+7*16+5])}
 	if c.R != want[0] || c.G != want[1] || c.B != want[2] {
 		t.Errorf("original tile pixel %v, want %v", c, want)
 	}
-	if _, err := Sheet(b, b.Color[:10], 1); err == nil {
+	if _, err := modelio.Sheet(b, b.Color[:10], 1); err == nil {
 		t.Error("short output accepted")
 	}
 }
@@ -681,7 +682,7 @@ func TestHintsOnOpenmojiLieInsideRegions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, hint, col := b.slot(0)
+		_, hint, col := b.Example(0)
 		// Find patch corners: masked pixels whose left and upper neighbours are not.
 		for y := 0; y+p <= size; y++ {
 			for x := 0; x+p <= size; x++ {

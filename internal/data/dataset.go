@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/lineart"
+	"github.com/colorize-dev/colorize/internal/modelio"
 )
 
 // DefaultMaxCacheBytes bounds the in-memory cache: past it, examples are
@@ -205,22 +206,22 @@ func (d *Dataset) raw(e entry) (*Raw, error) {
 // size), and each example's hints are its hint file's if it has one, else a
 // sample drawn from a generator seeded by the example's name alone: the same
 // on every call, every run and every seed, so validation curves compare.
-func (d *Dataset) Val(batch int) ([]*Batch, error) {
+func (d *Dataset) Val(batch int) ([]*modelio.Batch, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("validation batch size %d < 1", batch)
 	}
-	var out []*Batch
+	var out []*modelio.Batch
 	size := d.cfg.Data.Size
 	for lo := 0; lo < len(d.val); lo += batch {
 		hi := min(lo+batch, len(d.val))
-		b := newBatch(hi-lo, size)
+		b := modelio.NewBatch(hi-lo, size, size)
 		b.Epoch, b.Index = -1, -1
 		for i := lo; i < hi; i++ {
 			r, err := d.raw(d.val[i])
 			if err != nil {
 				return nil, err
 			}
-			line, hint, color := b.slot(i - lo)
+			line, hint, color := b.Example(i - lo)
 			renderFixed(r, d.val[i].item.Name, size, d.cfg.Hints, line, hint, color)
 			b.Names[i-lo] = d.val[i].item.Name
 		}
@@ -233,11 +234,11 @@ func (d *Dataset) Val(batch int) ([]*Batch, error) {
 // the centered square at size, no augmentation, and the example's hint file
 // or hints drawn from a generator seeded by name. `colorize prepare` writes
 // these.
-func Fixed(r *Raw, name string, size int, hints config.HintConfig) *Batch {
-	b := newBatch(1, size)
+func Fixed(r *Raw, name string, size int, hints config.HintConfig) *modelio.Batch {
+	b := modelio.NewBatch(1, size, size)
 	b.Epoch, b.Index = -1, -1
 	b.Names[0] = name
-	line, hint, color := b.slot(0)
+	line, hint, color := b.Example(0)
 	renderFixed(r, name, size, hints, line, hint, color)
 	return b
 }
@@ -253,11 +254,11 @@ func renderFixed(r *Raw, name string, size int, hints config.HintConfig, line, h
 }
 
 // Concat joins batches of equal H and W into one (for contact sheets).
-func Concat(bs []*Batch) (*Batch, error) {
+func Concat(bs []*modelio.Batch) (*modelio.Batch, error) {
 	if len(bs) == 0 {
 		return nil, fmt.Errorf("concat: no batches")
 	}
-	out := &Batch{H: bs[0].H, W: bs[0].W, Epoch: -1, Index: -1}
+	out := &modelio.Batch{H: bs[0].H, W: bs[0].W, Epoch: -1, Index: -1}
 	for _, b := range bs {
 		if b.H != out.H || b.W != out.W {
 			return nil, fmt.Errorf("concat: %dx%d batch after %dx%d", b.W, b.H, out.W, out.H)

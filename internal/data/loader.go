@@ -3,6 +3,8 @@ package data
 import (
 	"fmt"
 	"sync"
+
+	"github.com/colorize-dev/colorize/internal/modelio"
 )
 
 // Loader streams augmented training batches, assembled ahead of time by
@@ -30,7 +32,7 @@ type Loader struct {
 }
 
 type result struct {
-	b   *Batch
+	b   *modelio.Batch
 	err error
 }
 
@@ -104,7 +106,7 @@ func (l *Loader) Start(epoch, index int) {
 
 // Next returns the next batch, waiting for it if the workers are behind.
 // The first call without Start starts at epoch 0, batch 0.
-func (l *Loader) Next() (*Batch, error) {
+func (l *Loader) Next() (*modelio.Batch, error) {
 	if l.order == nil {
 		l.Start(0, 0)
 	}
@@ -139,7 +141,7 @@ func (d *Dataset) perm(seed int64, epoch int) []int {
 
 // TrainBatch computes batch index of epoch epoch directly, without the
 // background workers; Loader.Next returns exactly this batch.
-func (d *Dataset) TrainBatch(seed int64, batch, epoch, index int) (*Batch, error) {
+func (d *Dataset) TrainBatch(seed int64, batch, epoch, index int) (*modelio.Batch, error) {
 	if batch < 1 || batch > len(d.train) {
 		return nil, fmt.Errorf("batch size %d not in [1, %d]", batch, len(d.train))
 	}
@@ -148,7 +150,7 @@ func (d *Dataset) TrainBatch(seed int64, batch, epoch, index int) (*Batch, error
 	}
 	size := d.cfg.Data.Size
 	p := d.perm(seed, epoch)
-	b := newBatch(batch, size)
+	b := modelio.NewBatch(batch, size, size)
 	b.Epoch, b.Index = epoch, index
 	for j := 0; j < batch; j++ {
 		pos := index*batch + j
@@ -158,7 +160,7 @@ func (d *Dataset) TrainBatch(seed int64, batch, epoch, index int) (*Batch, error
 			return nil, fmt.Errorf("training batch %d of epoch %d: %w", index, epoch, err)
 		}
 		g := newRNG(tagSample, uint64(seed), uint64(epoch), uint64(pos))
-		line, hint, color := b.slot(j)
+		line, hint, color := b.Example(j)
 		render(r, randomView(r, g, d.cfg.Data.CropScale, d.cfg.Data.Flip), size, line, color)
 		sampleHints(g, d.cfg.Hints, line, color, size, hint)
 		b.Names[j] = e.item.Name

@@ -7,6 +7,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/imageio"
 	"github.com/colorize-dev/colorize/internal/lineart"
+	"github.com/colorize-dev/colorize/internal/modelio"
 )
 
 // Raw is one decoded example at its storage resolution: the shorter side is
@@ -114,18 +115,12 @@ func randomView(r *Raw, g *rng, cropScale float64, flip bool) view {
 	return view{win: imageio.Window{X: float64(x0), Y: float64(y0), W: float64(side), H: float64(side)}, flip: f}
 }
 
-// toUnit maps bytes 0…255 to [-1, 1].
-const (
-	unitScale = 2.0 / 255
-	unitBias  = -1
-)
-
 // render writes the example seen through v at size×size into line [1,S,S]
 // and color [3,S,S], in [-1, 1]. Line and color go through the same window
 // and filter, so they stay aligned pixel for pixel.
 func render(r *Raw, v view, size int, line, color []float32) {
-	imageio.Resample(r.Line, v.win, size, size, v.flip, unitScale, unitBias, line)
-	imageio.Resample(r.Color, v.win, size, size, v.flip, unitScale, unitBias, color)
+	imageio.Resample(r.Line, v.win, size, size, v.flip, modelio.Scale, modelio.Bias, line)
+	imageio.Resample(r.Color, v.win, size, size, v.flip, modelio.Scale, modelio.Bias, color)
 }
 
 // renderHintFile writes the example's hint file seen through v into hint
@@ -149,7 +144,7 @@ func renderHintFile(r *Raw, v view, size int, hint []float32) {
 				continue
 			}
 			for c := 0; c < 3; c++ {
-				hint[c*n+i] = float32(r.Hint.Pix[(c*r.Hint.H+sy)*r.Hint.W+sx])*unitScale + unitBias
+				hint[c*n+i] = float32(r.Hint.Pix[(c*r.Hint.H+sy)*r.Hint.W+sx])*modelio.Scale + modelio.Bias
 			}
 			hint[3*n+i] = 1
 		}

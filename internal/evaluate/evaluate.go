@@ -20,6 +20,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/fid"
 	"github.com/colorize-dev/colorize/internal/loss"
 	"github.com/colorize-dev/colorize/internal/metrics"
+	"github.com/colorize-dev/colorize/internal/modelio"
 	"github.com/colorize-dev/colorize/internal/progress"
 	"github.com/colorize-dev/colorize/internal/unet"
 )
@@ -123,7 +124,7 @@ func Checkpoint(ctx context.Context, opts Options) (Report, error) {
 			return rep, err
 		}
 		input = b.Input(input)
-		input = append(input, make([]float32, (batch-b.N)*5*hw)...)
+		input = append(input, make([]float32, (batch-b.N)*modelio.InChannels*hw)...)
 		out, err := runner.Run(input, uint64(bi))
 		if err != nil {
 			return rep, err
@@ -143,12 +144,12 @@ func Checkpoint(ctx context.Context, opts Options) (Report, error) {
 				return rep, err
 			}
 			rep.SSIM += s
-			fi, err := data.TensorImage(fake, 3, size, size)
+			fi, err := modelio.TensorImage(fake, 3, size, size)
 			if err != nil {
 				return rep, err
 			}
 			if opts.FID || opts.KID {
-				ri, err := data.TensorImage(real, 3, size, size)
+				ri, err := modelio.TensorImage(real, 3, size, size)
 				if err != nil {
 					return rep, err
 				}

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 )
 
 // Array is an n-dimensional array of a NumPy .npy file, held as float64 in
@@ -234,10 +235,7 @@ func SaveStats(path string, s Stats) error {
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, buf.Bytes())
 }
 
 // LoadStats reads statistics written by SaveStats or by pytorch-fid

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/loss"
+	"github.com/colorize-dev/colorize/internal/model"
 )
 
 // BenchmarkTrainStep times one full D+G step of the paper's setting: 128²,
@@ -20,7 +22,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	// collect the first call's trainer before building the second, so that
 	// peak RSS measures one trainer, as in training.
 	runtime.GC()
-	m, err := NewModel(NewModelConfig(7, 64, 64, 3, 0.5), 1)
+	m, err := model.New(config.ModelConfig{Depth: 7, NGF: 64, NDF: 64, DLayers: 3, Dropout: 0.5}, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/data"
 	"github.com/colorize-dev/colorize/internal/loss"
+	"github.com/colorize-dev/colorize/internal/model"
 )
 
 // TestOverfitOneBatch: a small generator trained on one fixed batch of real
@@ -27,7 +28,7 @@ func TestOverfitOneBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := NewModel(NewModelConfig(5, 16, 8, 2, 0.5), 3)
+	m, err := model.New(config.ModelConfig{Depth: 5, NGF: 16, NDF: 8, DLayers: 2, Dropout: 0.5}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/loss"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/safetensors"
 )
 
@@ -66,7 +68,7 @@ func TestTrainStepMatchesPyTorch(t *testing.T) {
 
 func trainParity(t *testing.T, kind loss.Kind) {
 	const n, side, steps = 2, 32, 3
-	m, err := NewModel(NewModelConfig(5, 4, 4, 2, 0.5), 7)
+	m, err := model.New(config.ModelConfig{Depth: 5, NGF: 4, NDF: 4, DLayers: 2, Dropout: 0.5}, 7)
 	if err != nil {
 		t.Fatal(err)
 	}

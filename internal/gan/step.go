@@ -4,51 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/colorize-dev/colorize/internal/loss"
+	"github.com/colorize-dev/colorize/internal/model"
+	"github.com/colorize-dev/colorize/internal/modelio"
 	"github.com/colorize-dev/colorize/internal/nn"
 	"github.com/colorize-dev/colorize/internal/optim"
+	"github.com/colorize-dev/colorize/internal/patchgan"
 	"github.com/colorize-dev/colorize/internal/unet"
 )
-
-// ModelConfig describes both networks.
-type ModelConfig struct {
-	Gen  unet.Config
-	Disc DiscConfig
-}
-
-// NewModelConfig returns the networks for 5 input and 3 output channels.
-func NewModelConfig(depth, ngf, ndf, dLayers int, dropout float64) ModelConfig {
-	return ModelConfig{
-		Gen:  unet.Config{Depth: depth, NGF: ngf, InChannels: 5, OutChannels: 3, Dropout: dropout},
-		Disc: DiscConfig{InChannels: 8, NDF: ndf, Layers: dLayers},
-	}
-}
-
-// Model is a generator and its discriminator.
-type Model struct {
-	Cfg  ModelConfig
-	Gen  *unet.Generator
-	Disc *Discriminator
-}
-
-// NewModel initializes both networks from seed (generator first).
-func NewModel(cfg ModelConfig, seed int64) (*Model, error) {
-	rng := rand.New(rand.NewSource(seed))
-	g, err := unet.New(cfg.Gen, rng)
-	if err != nil {
-		return nil, err
-	}
-	d, err := NewDiscriminator(cfg.Disc, rng)
-	if err != nil {
-		return nil, err
-	}
-	return &Model{Cfg: cfg, Gen: g, Disc: d}, nil
-}
 
 // TrainConfig holds the optimisation settings of a step.
 type TrainConfig struct {
@@ -69,27 +36,16 @@ type Losses struct {
 	DFake  float64 // mean sigmoid(D(fake)) in the D step
 	GTotal float64 // GAdv + λ·GRec
 	Nonfin bool    // some loss was NaN or ±Inf
-	Batch  int
 }
 
-// Trainer runs training steps on fixed-size batches.
-//
-// A step is pix2pix's: the generator runs once; the discriminator is
-// updated on the real pair and the detached fake pair; then the generator
-// is updated against the updated discriminator. gorgonia loses gradients
-// when Grad is called twice on one graph, so the two updates are two
-// graphs over shared weight tensors. The generator's graph holds the
-// generator's forward pass, and a Tap on its output runs the
-// discriminator's graph (which takes the fake images as data) and the
-// discriminator's Adam update before the generator's adversarial term is
-// computed: the generator's forward pass runs once per step.
+// Trainer runs training steps on fixed-size batches; Step states their
+// order.
 type Trainer struct {
-	M   *Model
+	M   *model.Model
 	Cfg TrainConfig
 	// OptG and OptD update the networks. Load checkpointed state into them
 	// rather than replacing them: the discriminator's step holds OptD.
 	OptG, OptD *optim.Adam
-	n          int
 	d          *discStep
 	gVM        G.VM
 	gRun       *G.ExprGraph // the part of the generator's graph gVM runs
@@ -101,7 +57,7 @@ type Trainer struct {
 }
 
 // discStep is the discriminator's graph and update, run by the generator
-// graph's tap. It must not refer back to the Trainer: gorgonia's machines
+// graph's tap (step 2 of Trainer.Step). It must not refer back to the Trainer: gorgonia's machines
 // carry finalizers, and a reference cycle through one (generator machine →
 // tap → trainer → machine) is never collected.
 type discStep struct {
@@ -128,16 +84,16 @@ type discStep struct {
 var errDNonfinite = errors.New("discriminator loss is not finite")
 
 // NewTrainer builds the step graphs for batches of n images of h×w.
-func NewTrainer(m *Model, cfg TrainConfig, n, h, w int) (*Trainer, error) {
+func NewTrainer(m *model.Model, cfg TrainConfig, n, h, w int) (*Trainer, error) {
 	t := &Trainer{
-		M: m, Cfg: cfg, n: n,
+		M: m, Cfg: cfg,
 		OptG: optim.NewAdam(cfg.LR, cfg.Beta1, cfg.Beta2),
 		OptD: optim.NewAdam(cfg.LR, cfg.Beta1, cfg.Beta2),
 	}
 	d := &discStep{
-		in:    tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 5, h, w)),
-		real:  tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
-		fake:  tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 3, h, w)),
+		in:    tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, modelio.InChannels, h, w)),
+		real:  tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, modelio.OutChannels, h, w)),
+		fake:  tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, modelio.OutChannels, h, w)),
 		opt:   t.OptD,
 		arena: nn.NewArena(),
 	}
@@ -159,9 +115,9 @@ func dataNode(g *G.ExprGraph, name string, v *tensor.Dense) *G.Node {
 	return G.NewTensor(g, tensor.Float32, 4, G.WithShape(v.Shape()...), G.WithValue(v), G.WithName(name))
 }
 
-func (d *discStep) build(disc *Discriminator) error {
+func (d *discStep) build(disc *patchgan.Discriminator) error {
 	g := G.NewGraph()
-	db := disc.Params.Bind(g, "D.")
+	db := disc.Params.Bind(g, patchgan.ParamPrefix)
 	// Conditioning inputs, real and fake images are all data here: no
 	// gradient flows into them.
 	cond, err := nn.StopGradient(dataNode(g, "input", d.in))
@@ -234,8 +190,8 @@ func (d *discStep) step(fake *tensor.Dense) error {
 func (t *Trainer) buildG() error {
 	g := G.NewGraph()
 	in, real := dataNode(g, "input", t.d.in), dataNode(g, "real", t.d.real)
-	gb := t.M.Gen.Params.Bind(g, "G.")
-	db := t.M.Disc.Params.Bind(g, "D.")
+	gb := t.M.Gen.Params.Bind(g, unet.ParamPrefix)
+	db := t.M.Disc.Params.Bind(g, patchgan.ParamPrefix)
 	cond, err := nn.StopGradient(in)
 	if err != nil {
 		return err
@@ -253,8 +209,9 @@ func (t *Trainer) buildG() error {
 	if err != nil {
 		return err
 	}
-	// Everything from here on runs after the discriminator's update. D runs
-	// in training mode as in pix2pix (netD is never switched to eval).
+	// Everything from here on runs after the discriminator's update (step 3
+	// of Trainer.Step). D runs in training mode as in pix2pix (netD is never
+	// switched to eval).
 	logits, err := t.M.Disc.Build(db, pair, nn.BNTrain)
 	if err != nil {
 		return err
@@ -299,8 +256,20 @@ func (t *Trainer) buildG() error {
 	return nil
 }
 
-// Step runs one D update then one G update on the batch: input [n,5,h,w]
-// (line ⊕ hints) and real [n,3,h,w]. seed fixes the dropout units.
+// Step runs one training step on the batch: input [n,modelio.InChannels,h,w]
+// (line ⊕ hints) and real [n,modelio.OutChannels,h,w]; seed fixes the
+// dropout units. A step is pix2pix's, in this order:
+//
+//  1. G forward: the generator's graph computes fake = G(input), once.
+//  2. D update: a tap on fake runs the discriminator's graph on the real
+//     pair and the detached fake pair, and the discriminator's Adam step.
+//  3. G update: the generator's graph goes on with the updated
+//     discriminator's verdict on (input, fake) plus λ·loss(fake, real),
+//     back-propagates, and the generator's Adam step runs.
+//
+// gorgonia loses gradients when Grad is called twice on one graph, so D's
+// update (2) is a graph of its own over the shared weight tensors, taking
+// fake as data.
 func (t *Trainer) Step(input, real []float32, seed uint64) (Losses, error) {
 	if t.closed {
 		return Losses{}, fmt.Errorf("trainer is closed")
@@ -334,7 +303,6 @@ func (t *Trainer) Step(input, real []float32, seed uint64) (Losses, error) {
 	if err := t.OptG.Step(G.NodesToValueGrads(t.gParams)); err != nil {
 		return l, err
 	}
-	l.Batch = t.n
 	return l, nil
 }
 
@@ -342,7 +310,7 @@ func (t *Trainer) Step(input, real []float32, seed uint64) (Losses, error) {
 func (t *Trainer) Fake() []float32 { return t.fake.Value().Data().([]float32) }
 
 // Grads returns the gradient of every parameter computed by the last step,
-// keyed "G.name" / "D.name" (for tests).
+// keyed by unet.ParamPrefix or patchgan.ParamPrefix and the name (for tests).
 func (t *Trainer) Grads() (map[string][]float32, error) {
 	out := map[string][]float32{}
 	for _, n := range append(append(G.Nodes(nil), t.d.params...), t.gParams...) {

@@ -11,13 +11,15 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/loss"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/param"
 )
 
 func smallTrainer(t *testing.T) *Trainer {
 	t.Helper()
-	m, err := NewModel(NewModelConfig(5, 8, 8, 2, 0.5), 1)
+	m, err := model.New(config.ModelConfig{Depth: 5, NGF: 8, NDF: 8, DLayers: 2, Dropout: 0.5}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,8 @@
 package imageio
 
 import (
-	"bufio"
 	"fmt"
 	"image"
-	"image/png"
-	"os"
 )
 
 // Planes is a planar 8-bit picture: C planes of H×W samples, channel-major.
@@ -62,25 +59,4 @@ func (p *Planes) Image() image.Image {
 		return img
 	}
 	panic(fmt.Sprintf("imageio: cannot convert %d planes to an image", p.C))
-}
-
-// WritePNG encodes img as a PNG file at path, replacing any file there.
-func WritePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	w := bufio.NewWriter(f)
-	if err := png.Encode(w, img); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -4,13 +4,13 @@
 //
 // A sketch of any format and color model (gray, RGB, paletted, with alpha)
 // becomes the line channel exactly as training's line art does:
-// data.LineTensor composites it on white, takes its gray value, rounds it to
+// modelio.LineTensor composites it on white, takes its gray value, rounds it to
 // bytes and maps it to [-1, 1] (1 = paper, −1 = ink).
 //
 // # Hints
 //
 // Hints come from an RGBA hint image of the sketch's size (pixels with
-// alpha ≥ 1/2 are hints, their straight RGB is the hint color; data.HintTensor)
+// alpha ≥ 1/2 are hints, their straight RGB is the hint color; modelio.HintTensor)
 // and/or from points. A point paints a square of hints.patch pixels at
 // data.size, scaled with the picture: side = round(hints.patch ·
 // min(w, h) / data.size) pixels (at least 1) of the working size, centred on

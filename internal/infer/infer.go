@@ -8,8 +8,8 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/data"
 	"github.com/colorize-dev/colorize/internal/imageio"
+	"github.com/colorize-dev/colorize/internal/modelio"
 	"github.com/colorize-dev/colorize/internal/unet"
 )
 
@@ -90,7 +90,7 @@ func (c *Colorizer) Colorize(req Request) (image.Image, error) {
 		return nil, err
 	}
 	rgb := crop(out, 3, ph, pw, h, w)
-	img, err := data.TensorImage(rgb, 3, h, w)
+	img, err := modelio.TensorImage(rgb, 3, h, w)
 	if err != nil {
 		return nil, err
 	}
@@ -127,16 +127,16 @@ func (c *Colorizer) prepare(req Request) ([]float32, int, int, error) {
 		return nil, 0, 0, fmt.Errorf("hint image is %dx%d but the sketch is %dx%d", req.Hint.Bounds().Dx(), req.Hint.Bounds().Dy(), b.Dx(), b.Dy())
 	}
 	w, h := workingSize(b.Dx(), b.Dy(), req.MaxSide)
-	line := data.LineTensor(req.Sketch, w, h)
+	line := modelio.LineTensor(req.Sketch, w, h)
 	hint := make([]float32, 4*h*w)
 	if req.Hint != nil {
-		hint = data.HintTensor(req.Hint, w, h)
+		hint = modelio.HintTensor(req.Hint, w, h)
 	}
 	if err := c.paintPoints(hint, req.Points, b.Dx(), b.Dy(), w, h); err != nil {
 		return nil, 0, 0, err
 	}
 	pw, ph := c.padded(w), c.padded(h)
-	in := make([]float32, 5*ph*pw)
+	in := make([]float32, modelio.InChannels*ph*pw)
 	for i := range in[:ph*pw] {
 		in[i] = 1 // white paper in the padding
 	}

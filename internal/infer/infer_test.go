@@ -15,7 +15,7 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/optim"
 	"github.com/colorize-dev/colorize/internal/safetensors"
 )
@@ -33,7 +33,7 @@ func tinyCheckpoint(t *testing.T, depth, ngf int, dropout float64) string {
 	cfg := config.Default()
 	cfg.Data.Size = 32
 	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers, cfg.Model.Dropout = depth, ngf, 4, 2, dropout
-	m, err := gan.NewModel(gan.NewModelConfig(depth, ngf, 4, 2, dropout), 5)
+	m, err := model.New(config.ModelConfig{Depth: depth, NGF: ngf, NDF: 4, DLayers: 2, Dropout: dropout}, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 )
 
 // Record is one line of metrics.jsonl. Training lines carry the step's
@@ -43,7 +45,7 @@ func OpenMetrics(path string, keepUpTo int) (*MetricsLog, error) {
 			return nil, err
 		}
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := atomicfile.OpenAppend(path)
 	if err != nil {
 		return nil, fmt.Errorf("metrics log: %w", err)
 	}
@@ -68,7 +70,7 @@ func truncateAfter(path string, step int) error {
 			kept.Write(line)
 		}
 	}
-	return os.WriteFile(path, kept.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, kept.Bytes())
 }
 
 // Write appends one record.

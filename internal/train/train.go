@@ -12,6 +12,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
+	"github.com/colorize-dev/colorize/internal/model"
+	"github.com/colorize-dev/colorize/internal/modelio"
+
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/data"
@@ -32,7 +36,7 @@ type Options struct {
 
 	// afterStep, if set, runs after each finished step (tests use it to
 	// interrupt or to corrupt the model).
-	afterStep func(step int, m *gan.Model)
+	afterStep func(step int, m *model.Model)
 }
 
 // Result summarises a finished (or interrupted) run.
@@ -71,14 +75,13 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	mc := cfg.Model
-	model, err := gan.NewModel(gan.NewModelConfig(mc.Depth, mc.NGF, mc.NDF, mc.DLayers, mc.Dropout), cfg.Seed)
+	nets, err := model.New(cfg.Model, cfg.Seed)
 	if err != nil {
 		return Result{}, err
 	}
 	tc := gan.TrainConfig{Loss: kind, DetachWeights: cfg.Train.DetachWeights, Lambda: cfg.Train.Lambda, LR: cfg.Train.LR, Beta1: cfg.Train.Beta1, Beta2: cfg.Train.Beta2}
 	size := cfg.Data.Size
-	tr, err := gan.NewTrainer(model, tc, cfg.Train.Batch, size, size)
+	tr, err := gan.NewTrainer(nets, tc, cfg.Train.Batch, size, size)
 	if err != nil {
 		return Result{}, err
 	}
@@ -101,10 +104,10 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		if err := sameArchitecture(f.Config, cfg); err != nil {
 			return res, fmt.Errorf("--resume from %s: %w", path, err)
 		}
-		if err := f.LoadModel(model); err != nil {
+		if err := f.LoadModel(nets); err != nil {
 			return res, err
 		}
-		if err := f.LoadOptimizers(model, tr.OptG, tr.OptD); err != nil {
+		if err := f.LoadOptimizers(nets, tr.OptG, tr.OptD); err != nil {
 			return res, err
 		}
 		step, epoch, offset = f.Step, f.Epoch, f.Offset
@@ -112,7 +115,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		log.Info("resumed", "checkpoint", path, "step", step)
 	}
 	res.Step = step
-	if err := checkpoint.WriteFileAtomic(filepath.Join(out, "config.yaml"), []byte(cfg.YAML())); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(out, "config.yaml"), []byte(cfg.YAML())); err != nil {
 		return res, err
 	}
 	keep := -1
@@ -125,7 +128,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	defer metrics.Close()
 
-	val, err := newValidator(ds, model.Gen, cfg)
+	val, err := newValidator(ds, nets.Gen, cfg)
 	if err != nil {
 		return res, err
 	}
@@ -134,7 +137,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	save := func() error {
 		st := &checkpoint.State{
 			Meta:  checkpoint.Meta{Step: step, Epoch: epoch, Offset: offset, ValL1: res.LastValL1, BestValL1: res.BestValL1, Config: cfg},
-			Model: model, OptG: tr.OptG, OptD: tr.OptD,
+			Model: nets, OptG: tr.OptG, OptD: tr.OptD,
 		}
 		path := filepath.Join(out, checkpoint.StepName(step))
 		if err := checkpoint.Save(path, st); err != nil {
@@ -154,7 +157,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	batches.StartStep(step)
 	defer batches.Close()
 	per := batches.BatchesPerEpoch()
-	input := make([]float32, cfg.Train.Batch*5*size*size)
+	input := make([]float32, cfg.Train.Batch*modelio.InChannels*size*size)
 	start := time.Now()
 	bar := progress.New(opts.Progress, opts.TTY, "train", cfg.Train.Steps, step)
 	defer bar.Finish()
@@ -217,13 +220,13 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 				return res, err
 			}
 			if improved {
-				if err := checkpoint.CopyAtomic(res.LastCkpt, filepath.Join(out, checkpoint.BestName)); err != nil {
+				if err := atomicfile.Copy(res.LastCkpt, filepath.Join(out, checkpoint.BestName)); err != nil {
 					return res, err
 				}
 			}
 		}
 		if opts.afterStep != nil {
-			opts.afterStep(step, model)
+			opts.afterStep(step, nets)
 		}
 	}
 	if res.Interrupted {

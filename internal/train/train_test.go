@@ -12,7 +12,7 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/model"
 )
 
 // tinyConfig trains a small model on the openmoji subset that ships with
@@ -162,7 +162,7 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts := Options{Config: tinyConfig(t, out, 50)}
-	opts.afterStep = func(step int, _ *gan.Model) {
+	opts.afterStep = func(step int, _ *model.Model) {
 		if step == 3 {
 			cancel() // what SIGINT does in main
 		}
@@ -219,7 +219,7 @@ func TestResumeRefusesOtherArchitecture(t *testing.T) {
 func TestNonFiniteLossStops(t *testing.T) {
 	out := t.TempDir()
 	opts := Options{Config: tinyConfig(t, out, 10)}
-	opts.afterStep = func(step int, m *gan.Model) {
+	opts.afterStep = func(step int, m *model.Model) {
 		if step == 4 {
 			m.Gen.Params.Tensor("level1.conv.weight").Data().([]float32)[0] = float32(math.NaN())
 		}

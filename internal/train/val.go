@@ -1,22 +1,21 @@
 package train
 
 import (
-	"bytes"
 	"fmt"
-	"image/png"
 
-	"github.com/colorize-dev/colorize/internal/checkpoint"
+	"github.com/colorize-dev/colorize/internal/atomicfile"
+	"github.com/colorize-dev/colorize/internal/metrics"
+	"github.com/colorize-dev/colorize/internal/modelio"
+
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/data"
-	"github.com/colorize-dev/colorize/internal/loss"
 	"github.com/colorize-dev/colorize/internal/unet"
 )
 
 // validator measures the generator on the fixed validation batches.
 type validator struct {
-	batches []*data.Batch
+	batches []*modelio.Batch
 	runner  *unet.Runner
-	dropout bool
 }
 
 // ValScore is the generator's error on the validation set.
@@ -39,69 +38,54 @@ func newValidator(ds *data.Dataset, gen *unet.Generator, cfg config.Config) (*va
 	if err != nil {
 		return nil, err
 	}
-	return &validator{batches: batches, runner: r, dropout: cfg.Model.InferDropout}, nil
+	return &validator{batches: batches, runner: r}, nil
 }
 
 // Measure runs the generator over every validation batch.
 func (v *validator) Measure() (ValScore, error) {
-	n, _, _ := v.runner.Shape()
-	var absSum float64
-	var count int
-	chanSum := make([]float64, 3)
-	var chanCount int
+	var s metrics.Scorer
 	input := []float32{}
 	for i, b := range v.batches {
-		input = b.Input(input)
-		hw := b.H * b.W
-		if b.N < n { // a short last batch: pad with zeros, ignore the padding
-			input = append(input, make([]float32, (n-b.N)*5*hw)...)
-		}
-		out, err := v.runner.Run(input, uint64(i))
+		out, err := v.run(b, &input, uint64(i))
 		if err != nil {
 			return ValScore{}, err
 		}
-		out = out[:b.N*3*hw]
-		l1, err := loss.L1Ref(out, b.Color)
-		if err != nil {
+		if err := s.Add(out, b.Color, b.N, b.H, b.W); err != nil {
 			return ValScore{}, err
 		}
-		absSum += l1 * float64(len(out))
-		count += len(out)
-		lc, err := loss.ChannelL1Ref(out, b.Color, []int{b.N, 3, b.H, b.W})
-		if err != nil {
-			return ValScore{}, err
-		}
-		for c := range chanSum {
-			chanSum[c] += lc[c] * float64(b.N*hw)
-		}
-		chanCount += b.N * hw
 	}
-	for c := range chanSum {
-		chanSum[c] /= float64(chanCount)
+	sc := s.Score()
+	return ValScore{L1: sc.L1, CompL1: sc.CompL1}, nil
+}
+
+// run colorizes batch b with dropout seed, padding a short last batch with
+// zeros, and returns the outputs of b's examples. input is reused.
+func (v *validator) run(b *modelio.Batch, input *[]float32, seed uint64) ([]float32, error) {
+	n, _, _ := v.runner.Shape()
+	hw := b.H * b.W
+	*input = b.Input(*input)
+	*input = append(*input, make([]float32, (n-b.N)*modelio.InChannels*hw)...)
+	out, err := v.runner.Run(*input, seed)
+	if err != nil {
+		return nil, err
 	}
-	return ValScore{L1: absSum / float64(count), CompL1: loss.Compensate(chanSum)}, nil
+	return out[:b.N*modelio.OutChannels*hw], nil
 }
 
 // SaveSamples writes the sample grid (line | hints | output | target) of the
 // first validation batch with the generator as it is now.
 func (v *validator) SaveSamples(path string) error {
 	b := v.batches[0]
-	n, _, _ := v.runner.Shape()
-	input := b.Input(nil)
-	input = append(input, make([]float32, (n-b.N)*5*b.H*b.W)...)
-	out, err := v.runner.Run(input, 0)
+	var input []float32
+	out, err := v.run(b, &input, 0)
 	if err != nil {
 		return err
 	}
-	img, err := data.Sheet(b, out[:b.N*3*b.H*b.W], 1)
+	img, err := modelio.Sheet(b, out, 1)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return fmt.Errorf("sample grid %s: %w", path, err)
-	}
-	return checkpoint.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.WritePNG(path, img)
 }
 
 func (v *validator) Close() { v.runner.Close() }

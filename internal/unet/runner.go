@@ -26,7 +26,7 @@ func NewRunner(gen *Generator, n, h, w int, dropout bool) (*Runner, error) {
 	g := G.NewGraph()
 	r := &Runner{gen: gen, n: n, h: h, w: w, in: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, gen.Cfg.InChannels, h, w))}
 	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(r.in.Shape()...), G.WithValue(r.in), G.WithName("input"))
-	out, err := gen.Build(gen.Params.Bind(g, "G."), x, Mode{BN: nn.BNEval, Dropout: dropout})
+	out, err := gen.Build(gen.Params.Bind(g, ParamPrefix), x, Mode{BN: nn.BNEval, Dropout: dropout})
 	if err != nil {
 		return nil, err
 	}

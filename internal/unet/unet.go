@@ -12,8 +12,9 @@
 //
 // Dropout sits where pix2pix puts it: in the ngf·8 decoder blocks between the
 // innermost block and level 4 — three blocks at depth 8 (pix2pix's 256² net),
-// two at depth 7. Inputs are 5 channels (line art, hint RGB, hint mask);
-// outputs 3 channels in [−1, 1].
+// two at depth 7. Inputs are the 5 channels of internal/modelio (line art,
+// hint RGB, hint mask); outputs 3 channels in [−1, 1]. Config.Blocks is the
+// architecture as data: each level's widths and which layers it has.
 package unet
 
 import (
@@ -26,19 +27,67 @@ import (
 	"github.com/colorize-dev/colorize/internal/param"
 )
 
+// ParamPrefix names the generator's parameters in graphs and checkpoints
+// ("G.level1.conv.weight"), as the PyTorch twin in pyref/models.py does.
+const ParamPrefix = "G."
+
 // Config describes a generator.
 type Config struct {
 	Depth       int     // number of levels; the input side must be a multiple of 2^Depth
 	NGF         int     // width of the outermost level
-	InChannels  int     // 5: line art, hint RGB, hint mask
-	OutChannels int     // 3: RGB
+	InChannels  int     // modelio.InChannels: line art, hint RGB, hint mask
+	OutChannels int     // modelio.OutChannels: RGB
 	Dropout     float64 // dropout probability in the ngf·8 decoder blocks
+}
+
+// Block is one level of the U-Net: its encoder step down and, after the
+// inner levels have run, its decoder step up. Every per-level condition of
+// the architecture is decided here, once, and both the parameters and the
+// graph follow it.
+type Block struct {
+	Level int // 1 = outermost, Depth = innermost
+	// In is the channel count the level receives, Inner its encoder width,
+	// UpIn what its decoder receives (the inner level's output ⊕ skip, or
+	// Inner at the innermost level) and Out what the decoder returns before
+	// the skip concatenation.
+	In, Inner, UpIn, Out int
+	Outermost, Innermost bool
+	DownNorm             bool // batch norm after the encoder convolution
+	UpNorm               bool // batch norm after the decoder convolution (else bias and tanh)
+	Dropout              bool // dropout after the decoder's batch norm
+}
+
+// Prefix is the parameter-name prefix of the level's tensors ("level3").
+func (b Block) Prefix() string { return fmt.Sprintf("level%d", b.Level) }
+
+// Blocks lists the levels, outermost first.
+func (c Config) Blocks() []Block {
+	bs := make([]Block, c.Depth)
+	for i := 1; i <= c.Depth; i++ {
+		b := Block{Level: i, Inner: EncoderWidth(c.NGF, i), Outermost: i == 1, Innermost: i == c.Depth}
+		b.In, b.Out = c.InChannels, c.OutChannels
+		if !b.Outermost {
+			b.In = EncoderWidth(c.NGF, i-1)
+			b.Out = b.In
+		}
+		b.UpIn = 2 * b.Inner
+		if b.Innermost {
+			b.UpIn = b.Inner
+		}
+		b.DownNorm = !b.Outermost && !b.Innermost
+		b.UpNorm = !b.Outermost
+		// pix2pix's ngf·8 decoder blocks below the innermost, above level 4.
+		b.Dropout = c.Dropout > 0 && i >= 5 && !b.Innermost
+		bs[i-1] = b
+	}
+	return bs
 }
 
 // Generator is a U-Net's parameters and dropout randomness.
 type Generator struct {
 	Cfg    Config
 	Params *param.Store
+	blocks []Block
 	masks  map[int]*nn.DropoutMask
 }
 
@@ -61,44 +110,25 @@ func New(cfg Config, rng *rand.Rand) (*Generator, error) {
 		return nil, fmt.Errorf("unet: bad config %+v", cfg)
 	}
 	s := param.NewStore()
-	gen := &Generator{Cfg: cfg, Params: s, masks: map[int]*nn.DropoutMask{}}
+	gen := &Generator{Cfg: cfg, Params: s, blocks: cfg.Blocks(), masks: map[int]*nn.DropoutMask{}}
 	w := param.Normal(rng, 0, 0.02)
-	for i := 1; i <= cfg.Depth; i++ {
-		in, out := gen.levelIO(i)
-		inner := EncoderWidth(cfg.NGF, i)
-		p := fmt.Sprintf("level%d", i)
-		s.Add(p+".conv.weight", []int{inner, in, 4, 4}, w)
-		if i > 1 && i < cfg.Depth {
-			s.AddBatchNorm(p+".bn", inner, rng)
+	for _, b := range gen.blocks {
+		p := b.Prefix()
+		s.Add(p+".conv.weight", []int{b.Inner, b.In, 4, 4}, w)
+		if b.DownNorm {
+			s.AddBatchNorm(p+".bn", b.Inner, rng)
 		}
-		upIn := 2 * inner
-		if i == cfg.Depth {
-			upIn = inner
-		}
-		s.Add(p+".convt.weight", []int{upIn, out, 4, 4}, w)
-		if i == 1 {
-			s.Add(p+".convt.bias", []int{out}, nil)
+		s.Add(p+".convt.weight", []int{b.UpIn, b.Out, 4, 4}, w)
+		if b.UpNorm {
+			s.AddBatchNorm(p+".upbn", b.Out, rng)
 		} else {
-			s.AddBatchNorm(p+".upbn", out, rng)
+			s.Add(p+".convt.bias", []int{b.Out}, nil)
 		}
-		if gen.hasDropout(i) {
-			gen.masks[i] = nn.NewDropoutMask(float32(cfg.Dropout), uint64(i))
+		if b.Dropout {
+			gen.masks[b.Level] = nn.NewDropoutMask(float32(cfg.Dropout), uint64(b.Level))
 		}
 	}
 	return gen, nil
-}
-
-// levelIO returns the channels level i receives and returns (before the skip concat).
-func (gen *Generator) levelIO(i int) (in, out int) {
-	if i == 1 {
-		return gen.Cfg.InChannels, gen.Cfg.OutChannels
-	}
-	w := EncoderWidth(gen.Cfg.NGF, i-1)
-	return w, w
-}
-
-func (gen *Generator) hasDropout(i int) bool {
-	return gen.Cfg.Dropout > 0 && i >= 5 && i < gen.Cfg.Depth
 }
 
 // SetDropoutSeed fixes the dropout masks for the graphs run next; set it once
@@ -116,14 +146,16 @@ func (gen *Generator) Build(b *param.Binding, x *G.Node, mode Mode) (*G.Node, er
 	if s := x.Shape(); len(s) != 4 || s[1] != gen.Cfg.InChannels || s[2]%side != 0 || s[3]%side != 0 {
 		return nil, fmt.Errorf("unet: input shape %v, want [N %d H W] with H and W multiples of %d", x.Shape(), gen.Cfg.InChannels, side)
 	}
-	return gen.level(b, 1, x, mode)
+	return gen.level(b, 0, x, mode)
 }
 
-func (gen *Generator) level(b *param.Binding, i int, x *G.Node, mode Mode) (*G.Node, error) {
-	p := fmt.Sprintf("level%d", i)
+// level builds block gen.blocks[k] and, inside it, the levels below.
+func (gen *Generator) level(b *param.Binding, k int, x *G.Node, mode Mode) (*G.Node, error) {
+	blk := gen.blocks[k]
+	p := blk.Prefix()
 	var err error
 	h := x
-	if i > 1 {
+	if !blk.Outermost {
 		if h, err = nn.LeakyReLU(h, 0.2); err != nil {
 			return nil, err
 		}
@@ -131,13 +163,13 @@ func (gen *Generator) level(b *param.Binding, i int, x *G.Node, mode Mode) (*G.N
 	if h, err = nn.Conv2d(h, b.Node(p+".conv.weight"), 2, 1); err != nil {
 		return nil, fmt.Errorf("%s down: %w", p, err)
 	}
-	if i > 1 && i < gen.Cfg.Depth {
-		if h, err = gen.batchNorm(b, p+".bn", h, mode); err != nil {
+	if blk.DownNorm {
+		if h, err = batchNorm(b, p+".bn", h, mode); err != nil {
 			return nil, err
 		}
 	}
-	if i < gen.Cfg.Depth {
-		if h, err = gen.level(b, i+1, h, mode); err != nil {
+	if !blk.Innermost {
+		if h, err = gen.level(b, k+1, h, mode); err != nil {
 			return nil, err
 		}
 	}
@@ -147,23 +179,23 @@ func (gen *Generator) level(b *param.Binding, i int, x *G.Node, mode Mode) (*G.N
 	if h, err = nn.ConvTranspose2d(h, b.Node(p+".convt.weight"), 2, 1); err != nil {
 		return nil, fmt.Errorf("%s up: %w", p, err)
 	}
-	if i == 1 {
+	if !blk.UpNorm {
 		if h, err = nn.AddBias(h, b.Node(p+".convt.bias")); err != nil {
 			return nil, err
 		}
 		return nn.Tanh(h)
 	}
-	if h, err = gen.batchNorm(b, p+".upbn", h, mode); err != nil {
+	if h, err = batchNorm(b, p+".upbn", h, mode); err != nil {
 		return nil, err
 	}
-	if m := gen.masks[i]; m != nil && mode.Dropout {
-		if h, err = nn.Dropout(h, m); err != nil {
+	if blk.Dropout && mode.Dropout {
+		if h, err = nn.Dropout(h, gen.masks[blk.Level]); err != nil {
 			return nil, err
 		}
 	}
 	return nn.ConcatChannels(x, h)
 }
 
-func (gen *Generator) batchNorm(b *param.Binding, prefix string, h *G.Node, mode Mode) (*G.Node, error) {
+func batchNorm(b *param.Binding, prefix string, h *G.Node, mode Mode) (*G.Node, error) {
 	return nn.BatchNorm(h, b.Node(prefix+".weight"), b.Node(prefix+".bias"), b.Store.BatchNorm(prefix), mode.BN)
 }

@@ -2,15 +2,15 @@
 package infer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 
 	"github.com/spf13/cobra"
 
@@ -193,11 +193,7 @@ func colorizeOne(c *infer.Colorizer, in, out string, hint image.Image, points []
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return fmt.Errorf("%s: %w", out, err)
-	}
-	return checkpoint.WriteFileAtomic(out, buf.Bytes())
+	return atomicfile.WritePNG(out, img)
 }
 
 func outputPath(opts *InferOptions, in string) string {

@@ -13,7 +13,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/optim"
 )
 
@@ -22,7 +22,7 @@ func writeCheckpoint(t *testing.T, dir string, cfgNGF, weightsNGF int) string {
 	cfg := config.Default()
 	cfg.Data.Size = 32
 	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers = 5, cfgNGF, 4, 2
-	m, err := gan.NewModel(gan.NewModelConfig(5, weightsNGF, 4, 2, 0.5), 1)
+	m, err := model.New(config.ModelConfig{Depth: 5, NGF: weightsNGF, NDF: 4, DLayers: 2, Dropout: 0.5}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

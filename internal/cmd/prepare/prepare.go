@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,12 +15,14 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
+	"github.com/colorize-dev/colorize/internal/modelio"
+
 	"github.com/spf13/cobra"
 
 	"github.com/colorize-dev/colorize/internal/cmdutil"
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/data"
-	"github.com/colorize-dev/colorize/internal/imageio"
 	"github.com/colorize-dev/colorize/internal/progress"
 )
 
@@ -181,7 +184,7 @@ func prepareRun(opts *PrepareOptions) error {
 	if n := min(opts.Sheet, len(kept)); n > 0 {
 		// The first examples by name, rendered again: cheaper than holding
 		// every example's tensors through the pass.
-		var shown []*data.Batch
+		var shown []*modelio.Batch
 		for _, it := range kept[:n] {
 			raw, err := data.LoadItem(it, size, xdog)
 			if err != nil {
@@ -193,12 +196,12 @@ func prepareRun(opts *PrepareOptions) error {
 		if err != nil {
 			return err
 		}
-		img, err := data.Sheet(b, nil, 4)
+		img, err := modelio.Sheet(b, nil, 4)
 		if err != nil {
 			return err
 		}
 		sheetPath = filepath.Join(opts.Out, SheetFile)
-		if err := imageio.WritePNG(sheetPath, img); err != nil {
+		if err := atomicfile.WritePNG(sheetPath, img); err != nil {
 			return err
 		}
 	}
@@ -216,17 +219,17 @@ func prepareRun(opts *PrepareOptions) error {
 }
 
 // writeTriple writes one example's line, hint and color PNGs as NAME.png.
-func writeTriple(out, stem string, b *data.Batch) error {
+func writeTriple(out, stem string, b *modelio.Batch) error {
 	for _, t := range []struct {
 		dir string
 		c   int
 		v   []float32
 	}{{"line", 1, b.Line}, {"hint", 4, b.Hint}, {"color", 3, b.Color}} {
-		img, err := data.TensorImage(t.v, t.c, b.H, b.W)
+		img, err := modelio.TensorImage(t.v, t.c, b.H, b.W)
 		if err != nil {
 			return err
 		}
-		if err := imageio.WritePNG(filepath.Join(out, t.dir, stem+".png"), img); err != nil {
+		if err := atomicfile.WritePNG(filepath.Join(out, t.dir, stem+".png"), img); err != nil {
 			return err
 		}
 	}
@@ -237,24 +240,15 @@ func writeTriple(out, stem string, b *data.Batch) error {
 // prepared folder splits it as the source would be split.
 func writeIndex(path string, items []data.Item) error {
 	sort.Slice(items, func(i, j int) bool { return items[i].Name < items[j].Name })
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"file", "base_file"})
-	for _, it := range items {
-		w.Write([]string{data.Stem(it.Name) + ".png", it.Group})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, func(f io.Writer) error {
+		w := csv.NewWriter(f)
+		w.Write([]string{"file", "base_file"})
+		for _, it := range items {
+			w.Write([]string{data.Stem(it.Name) + ".png", it.Group})
+		}
+		w.Flush()
+		return w.Error()
+	})
 }
 
 // outsideSrc refuses an output folder that is, or lies inside, the source

@@ -1,4 +1,4 @@
-package data
+package modelio
 
 // Batch is N examples in NCHW float32 layout, ready for the networks.
 type Batch struct {
@@ -13,33 +13,37 @@ type Batch struct {
 	Epoch, Index int
 }
 
-func newBatch(n, size int) *Batch {
-	hw := size * size
+// NewBatch allocates a zeroed batch of n examples of h×w.
+func NewBatch(n, h, w int) *Batch {
+	hw := h * w
 	return &Batch{
-		Line: make([]float32, n*hw), Hint: make([]float32, n*4*hw), Color: make([]float32, n*3*hw),
-		N: n, H: size, W: size, Names: make([]string, n),
+		Line: make([]float32, n*LineChannels*hw), Hint: make([]float32, n*HintChannels*hw), Color: make([]float32, n*OutChannels*hw),
+		N: n, H: h, W: w, Names: make([]string, n),
 	}
 }
 
-// Input returns the generator input [N,5,H,W]: each example's line channel
+// Input returns the generator input [N,InChannels,H,W]: each example's line channel
 // followed by its four hint channels. It writes into dst when dst has room,
 // so a training loop can reuse one buffer.
 func (b *Batch) Input(dst []float32) []float32 {
 	hw := b.H * b.W
-	need := b.N * 5 * hw
+	need := b.N * InChannels * hw
 	if cap(dst) < need {
 		dst = make([]float32, need)
 	}
 	dst = dst[:need]
 	for i := 0; i < b.N; i++ {
-		copy(dst[i*5*hw:], b.Line[i*hw:(i+1)*hw])
-		copy(dst[(i*5+1)*hw:], b.Hint[i*4*hw:(i+1)*4*hw])
+		line, hint, _ := b.Example(i)
+		copy(dst[i*InChannels*hw:], line)
+		copy(dst[(i*InChannels+LineChannels)*hw:], hint)
 	}
 	return dst
 }
 
-// slot returns example i's line, hint and color slices.
-func (b *Batch) slot(i int) (line, hint, color []float32) {
+// Example returns example i's line, hint and color slices.
+func (b *Batch) Example(i int) (line, hint, color []float32) {
 	hw := b.H * b.W
-	return b.Line[i*hw : (i+1)*hw], b.Hint[i*4*hw : (i+1)*4*hw], b.Color[i*3*hw : (i+1)*3*hw]
+	return b.Line[i*LineChannels*hw : (i+1)*LineChannels*hw],
+		b.Hint[i*HintChannels*hw : (i+1)*HintChannels*hw],
+		b.Color[i*OutChannels*hw : (i+1)*OutChannels*hw]
 }

@@ -1,4 +1,4 @@
-package data
+package modelio
 
 import (
 	"fmt"
@@ -35,7 +35,7 @@ func Sheet(b *Batch, output []float32, perRow int) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, W, H))
 	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	for i := 0; i < b.N; i++ {
-		line, hint, orig := b.slot(i)
+		line, hint, orig := b.Example(i)
 		x0 := 2*sheetGap + (i%cols)*(groupW+2*sheetGap)
 		y0 := 2*sheetGap + (i/cols)*(b.H+2*sheetGap)
 		put := func(tile int, px func(j int) color.RGBA) {
@@ -47,15 +47,15 @@ func Sheet(b *Batch, output []float32, perRow int) (*image.RGBA, error) {
 		}
 		rgb := func(t []float32) func(int) color.RGBA {
 			return func(j int) color.RGBA {
-				return color.RGBA{toByte(t[j]), toByte(t[hw+j]), toByte(t[2*hw+j]), 255}
+				return color.RGBA{ToByte(t[j]), ToByte(t[hw+j]), ToByte(t[2*hw+j]), 255}
 			}
 		}
-		put(0, func(j int) color.RGBA { v := toByte(line[j]); return color.RGBA{v, v, v, 255} })
+		put(0, func(j int) color.RGBA { v := ToByte(line[j]); return color.RGBA{v, v, v, 255} })
 		put(1, func(j int) color.RGBA {
 			if hint[3*hw+j] >= 0.5 {
-				return color.RGBA{toByte(hint[j]), toByte(hint[hw+j]), toByte(hint[2*hw+j]), 255}
+				return color.RGBA{ToByte(hint[j]), ToByte(hint[hw+j]), ToByte(hint[2*hw+j]), 255}
 			}
-			v := 191 + toByte(line[j])/4 // line art faded to a light gray
+			v := 191 + ToByte(line[j])/4 // line art faded to a light gray
 			return color.RGBA{v, v, v, 255}
 		})
 		tile := 2

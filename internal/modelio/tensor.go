@@ -1,4 +1,4 @@
-package data
+package modelio
 
 import (
 	"fmt"
@@ -37,7 +37,7 @@ func HintTensor(img image.Image, w, h int) []float32 {
 			continue
 		}
 		for c := 0; c < 3; c++ {
-			out[c*n+i] = float32(p.Pix[c*n+i])*unitScale + unitBias
+			out[c*n+i] = float32(p.Pix[c*n+i])*Scale + Bias
 		}
 		out[3*n+i] = 1
 	}
@@ -47,13 +47,13 @@ func HintTensor(img image.Image, w, h int) []float32 {
 func planesTensor(p *imageio.Planes) []float32 {
 	out := make([]float32, len(p.Pix))
 	for i, v := range p.Pix {
-		out[i] = float32(v)*unitScale + unitBias
+		out[i] = float32(v)*Scale + Bias
 	}
 	return out
 }
 
-// toByte maps [-1, 1] to 0…255, rounding and clamping.
-func toByte(v float32) uint8 {
+// ToByte maps [-1, 1] to 0…255, rounding and clamping.
+func ToByte(v float32) uint8 {
 	f := math.Round((float64(v) + 1) * 127.5)
 	return uint8(math.Min(255, math.Max(0, f)))
 }
@@ -68,7 +68,7 @@ func TensorPlanes(t []float32, c, h, w int) (*imageio.Planes, error) {
 	p := imageio.NewPlanes(c, h, w)
 	n := h * w
 	for i, v := range t {
-		p.Pix[i] = toByte(v)
+		p.Pix[i] = ToByte(v)
 	}
 	if c == 4 { // a hint: the mask becomes 0/255 and colors off the mask 0
 		for i := 0; i < n; i++ {
