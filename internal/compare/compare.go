@@ -117,8 +117,8 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("evaluate %s: %w", r.Final, err)
 		}
 		r.Eval = rep
-		if rep.FIDSkipped != "" {
-			res.FIDSkipped = rep.FIDSkipped
+		if rep.Skipped != "" {
+			res.FIDSkipped = rep.Skipped
 		}
 	}
 	res.Rows = buildRows(res)

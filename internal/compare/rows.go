@@ -81,7 +81,7 @@ func buildRows(res *Result) []Row {
 	})
 	add("L1 (all validation images)", "lower", "diff", "", "", func(r Run) (float64, bool) { return r.Eval.L1, true })
 	add("compensated L1", "lower", "diff", "", "", func(r Run) (float64, bool) { return r.Eval.CompL1, true })
-	add("PSNR (dB)", "higher", "diff", "", "", func(r Run) (float64, bool) { return r.Eval.PSNR, true })
+	add("PSNR (dB)", "higher", "diff", "", "", func(r Run) (float64, bool) { return float64(r.Eval.PSNR), true })
 	add("SSIM", "higher", "diff", "", "", func(r Run) (float64, bool) { return r.Eval.SSIM, true })
 	add("FID", "lower", "diff", "351.02", "307.87", func(r Run) (float64, bool) {
 		if r.Eval.FID == nil {

@@ -107,7 +107,8 @@ type EvalConfig struct {
 	Inception string `mapstructure:"inception"`
 	// Dims is the FID feature dimension: 64, 192, 768 or 2048.
 	Dims int `mapstructure:"dims"`
-	// Batch is the feature-extraction batch size.
+	// Batch is the number of validation images per generator run in
+	// `colorize eval --checkpoint`.
 	Batch int `mapstructure:"batch"`
 }
 

@@ -1,16 +1,17 @@
 package data
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
-	"sync"
 	"sync/atomic"
 
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/lineart"
 	"github.com/colorize-dev/colorize/internal/modelio"
+	"github.com/colorize-dev/colorize/internal/parallel"
 )
 
 // DefaultMaxCacheBytes bounds the in-memory cache: past it, examples are
@@ -126,44 +127,30 @@ func Open(cfg config.Config, opt Options) (*Dataset, error) {
 func (d *Dataset) check(items []Item, cache bool, maxCache int, progress func(int, int)) ([]entry, []string) {
 	ents := make([]entry, len(items))
 	reasons := make([]string, len(items))
-	var next, done, cached atomic.Int64
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < d.cfg.Data.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(items) {
-					return
-				}
-				it := items[i]
-				var raw *Raw
-				var err error
-				if cache {
-					raw, err = LoadItem(it, d.cfg.Data.Size, d.xdog)
-				} else {
-					err = checkHeaders(it)
-				}
-				if err != nil {
-					reasons[i] = err.Error()
-				} else {
-					ents[i].item = it
-					if raw != nil && cached.Add(int64(raw.Bytes())) <= int64(maxCache) {
-						ents[i].raw = raw
-					}
-				}
-				n := int(done.Add(1))
-				if progress != nil {
-					mu.Lock()
-					progress(n, len(items))
-					mu.Unlock()
-				}
-			}
-		}()
+	var cached atomic.Int64
+	opt := parallel.Options{Workers: d.cfg.Data.Workers}
+	if progress != nil {
+		opt.Progress = func(done int) { progress(done, len(items)) }
 	}
-	wg.Wait()
+	parallel.Each(context.Background(), len(items), opt, func(i int) error {
+		it := items[i]
+		var raw *Raw
+		var err error
+		if cache {
+			raw, err = LoadItem(it, d.cfg.Data.Size, d.xdog)
+		} else {
+			err = checkHeaders(it)
+		}
+		if err != nil {
+			reasons[i] = err.Error()
+			return nil
+		}
+		ents[i].item = it
+		if raw != nil && cached.Add(int64(raw.Bytes())) <= int64(maxCache) {
+			ents[i].raw = raw
+		}
+		return nil
+	})
 	var skipped []string
 	for _, r := range reasons {
 		if r != "" {

@@ -2,9 +2,9 @@ package data
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/colorize-dev/colorize/internal/modelio"
+	"github.com/colorize-dev/colorize/internal/parallel"
 )
 
 // Loader streams augmented training batches, assembled ahead of time by
@@ -26,9 +26,7 @@ type Loader struct {
 	seed  int64
 	batch int
 
-	cancel chan struct{}
-	order  chan chan result
-	wg     sync.WaitGroup
+	stream *parallel.Stream[result]
 }
 
 type result struct {
@@ -65,64 +63,30 @@ func (l *Loader) StartStep(step int) {
 func (l *Loader) Start(epoch, index int) {
 	l.Close()
 	per := l.BatchesPerEpoch()
-	k := epoch*per + index
-	cancel := make(chan struct{})
-	order := make(chan chan result, l.d.cfg.Data.Prefetch)
-	type job struct {
-		k   int
-		out chan result
-	}
-	jobs := make(chan job)
-	for w := 0; w < l.d.cfg.Data.Workers; w++ {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for j := range jobs {
-				b, err := l.d.TrainBatch(l.seed, l.batch, j.k/per, j.k%per)
-				j.out <- result{b, err} // buffered: never blocks
-			}
-		}()
-	}
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		defer close(jobs)
-		for ; ; k++ {
-			out := make(chan result, 1)
-			select {
-			case jobs <- job{k, out}:
-			case <-cancel:
-				return
-			}
-			select {
-			case order <- out:
-			case <-cancel:
-				return
-			}
-		}
-	}()
-	l.cancel, l.order = cancel, order
+	cfg := l.d.cfg.Data
+	l.stream = parallel.NewStream(epoch*per+index, cfg.Workers, cfg.Prefetch, func(k int) result {
+		b, err := l.d.TrainBatch(l.seed, l.batch, k/per, k%per)
+		return result{b, err}
+	})
 }
 
 // Next returns the next batch, waiting for it if the workers are behind.
 // The first call without Start starts at epoch 0, batch 0.
 func (l *Loader) Next() (*modelio.Batch, error) {
-	if l.order == nil {
+	if l.stream == nil {
 		l.Start(0, 0)
 	}
-	r := <-<-l.order
+	r := l.stream.Next()
 	return r.b, r.err
 }
 
 // Close stops the background workers. The loader can be started again with
 // Start; a Next without Start begins again at epoch 0, batch 0.
 func (l *Loader) Close() {
-	if l.cancel == nil {
-		return
+	if l.stream != nil {
+		l.stream.Close()
+		l.stream = nil
 	}
-	close(l.cancel)
-	l.wg.Wait()
-	l.cancel, l.order = nil, nil
 }
 
 // perm is the visiting order of the training examples in an epoch.

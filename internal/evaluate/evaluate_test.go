@@ -77,7 +77,7 @@ func TestMissingWeights(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	rep, err := Checkpoint(context.Background(), Options{Checkpoint: run, MaxImages: 2, FID: true, Inception: missing, SkipMissingWeights: true})
-	if err != nil || rep.FID != nil || !strings.Contains(rep.FIDSkipped, missing) {
+	if err != nil || rep.FID != nil || !strings.Contains(rep.Skipped, missing) {
 		t.Fatalf("skip: rep %+v, err %v", rep, err)
 	}
 }

@@ -1,6 +1,7 @@
 package fid
 
 import (
+	"context"
 	"image"
 	"path/filepath"
 	"testing"
@@ -40,7 +41,7 @@ func BenchmarkFeatures(b *testing.B) {
 		imgs[i] = benchImage(i % 8)
 	}
 	b.ResetTimer()
-	if _, err := m.Extract(imgs, 0, nil); err != nil {
+	if _, err := m.Extract(context.Background(), imgs, 0, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
@@ -52,7 +53,7 @@ func BenchmarkFeaturesLatency(b *testing.B) {
 	m := benchModel(b)
 	img := Images{benchImage(0)}
 	for b.Loop() {
-		if _, err := m.Extract(img, 0, nil); err != nil {
+		if _, err := m.Extract(context.Background(), img, 0, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

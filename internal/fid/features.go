@@ -1,12 +1,11 @@
 package fid
 
 import (
+	"context"
 	"fmt"
 	"image"
-	"runtime"
-	"sync"
 
-	"github.com/colorize-dev/colorize/internal/blas"
+	"github.com/colorize-dev/colorize/internal/parallel"
 )
 
 // FeatureCHW returns the features of one RGB image given as a 3×H×W float32
@@ -45,77 +44,27 @@ func (s Images) Image(i int) (image.Image, error) { return s[i], nil }
 
 // Extract computes the features of every image of src, in order, one row
 // per image. Images are loaded and run concurrently on workers goroutines
-// (runtime.GOMAXPROCS when workers ≤ 0), each image a forward pass of its
-// own, so results do not depend on the worker count (up to float32
-// rounding: a multithreaded BLAS may sum in another order). With more than one
-// worker the BLAS is set to one thread for the duration (blas.SetThreads;
-// OpenBLAS's own threads would oversubscribe the cores) and restored after,
-// a process-wide setting. progress, when not nil,
-// is called after each image with the number done so far (from one
-// goroutine at a time). The first error stops the extraction.
-func (m *Model) Extract(src Source, workers int, progress func(done int)) ([][]float32, error) {
-	n := src.Len()
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(1, min(workers, n))
-	if workers > 1 {
-		// Parallelism comes from the images: a multithreaded BLAS on top
-		// would oversubscribe the cores (and OpenBLAS threads spin).
-		prev := blas.Threads()
-		blas.SetThreads(1)
-		defer blas.SetThreads(prev)
-	}
-	feats := make([][]float32, n)
-	next := make(chan int)
-	var (
-		mu       sync.Mutex
-		done     int
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
+// (runtime.GOMAXPROCS when workers ≤ 0) of a parallel pool whose items call
+// BLAS (single-threaded BLAS for the duration), each image a forward pass of
+// its own, so results do not depend on the worker count (up to float32
+// rounding: a multithreaded BLAS may sum in another order). progress, when
+// not nil, is called after each image with the number done so far (from
+// one goroutine at a time). The first error, or ctx's cancellation, stops
+// the extraction.
+func (m *Model) Extract(ctx context.Context, src Source, workers int, progress func(done int)) ([][]float32, error) {
+	feats := make([][]float32, src.Len())
+	err := parallel.Each(ctx, src.Len(), parallel.Options{Workers: workers, CallsBLAS: true, Progress: progress}, func(i int) error {
+		img, err := src.Image(i)
+		if err == nil {
+			feats[i], err = m.Feature(img)
 		}
-		mu.Unlock()
-	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				img, err := src.Image(i)
-				if err == nil {
-					feats[i], err = m.Feature(img)
-				}
-				if err != nil {
-					fail(fmt.Errorf("image %d: %w", i, err))
-					continue
-				}
-				mu.Lock()
-				done++
-				if progress != nil {
-					progress(done)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop {
-			break
+		if err != nil {
+			return fmt.Errorf("image %d: %w", i, err)
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return feats, nil
 }

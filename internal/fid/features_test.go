@@ -1,6 +1,7 @@
 package fid
 
 import (
+	"context"
 	"errors"
 	"image"
 	"math"
@@ -64,14 +65,14 @@ func TestExtract(t *testing.T) {
 		imgs[i] = img
 	}
 	var calls, last int
-	one, err := m.Extract(imgs, 1, func(done int) { calls++; last = done })
+	one, err := m.Extract(context.Background(), imgs, 1, func(done int) { calls++; last = done })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if calls != 5 || last != 5 {
 		t.Errorf("progress called %d times, last %d; want 5, 5", calls, last)
 	}
-	many, err := m.Extract(imgs, 3, nil)
+	many, err := m.Extract(context.Background(), imgs, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestExtract(t *testing.T) {
 			}
 		}
 	}
-	if _, err := m.Extract(failingSource{imgs, 3}, 2, nil); err == nil || !strings.Contains(err.Error(), "image 3") {
+	if _, err := m.Extract(context.Background(), failingSource{imgs, 3}, 2, nil); err == nil || !strings.Contains(err.Error(), "image 3") {
 		t.Errorf("error %v, want one naming image 3", err)
 	}
 	if _, err := m.FeatureCHW(make([]float32, 10), 2, 2); err == nil {

@@ -1,6 +1,7 @@
 package fid
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -103,7 +104,7 @@ func TestParityWithPyTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			feats, err := m.Extract(imgs, 0, nil)
+			feats, err := m.Extract(context.Background(), imgs, 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"image"
@@ -23,7 +24,7 @@ func parse(t *testing.T, args ...string) (*EvalOptions, error) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	var got *EvalOptions
 	f := &cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}
-	cmd := NewCmdEval(f, func(o *EvalOptions) error { got = o; return nil })
+	cmd := NewCmdEval(f, func(_ context.Context, o *EvalOptions) error { got = o; return nil })
 	cmd.SetArgs(args)
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
@@ -104,7 +105,7 @@ func TestPixelMetrics(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	opts := &EvalOptions{IO: cmdutil.Test(&out, &errOut), Real: real, Fake: fake, JSON: true, Dims: 2048}
-	if err := evalRun(opts); err != nil {
+	if err := evalRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	var res Result
@@ -117,7 +118,7 @@ func TestPixelMetrics(t *testing.T) {
 	if want := 2 * 10.0 / 255; math.Abs(*res.L1-want) > 1e-6 || math.Abs(*res.CompL1-want) > 1e-6 {
 		t.Errorf("L1 %g, compensated %g, want %g", *res.L1, *res.CompL1, want)
 	}
-	if want := 20 * math.Log10(255.0/10); math.Abs(*res.PSNR-want) > 1e-4 {
+	if want := 20 * math.Log10(255.0/10); math.Abs(float64(*res.PSNR)-want) > 1e-4 {
 		t.Errorf("PSNR %g, want %g", *res.PSNR, want)
 	}
 	if *res.SSIM <= 0.5 || *res.SSIM >= 1 {
@@ -132,7 +133,7 @@ func TestPixelMetrics(t *testing.T) {
 
 	out.Reset()
 	opts.JSON = false
-	if err := evalRun(opts); err != nil {
+	if err := evalRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"pairs", "PSNR", "SSIM", "compensated L1"} {
@@ -147,7 +148,7 @@ func TestMissingWeights(t *testing.T) {
 	writePNG(t, filepath.Join(real, "a.png"), pattern(1, 0))
 	opts := &EvalOptions{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{}), Real: real, Fake: real, FID: true,
 		Dims: 2048, Inception: filepath.Join(t.TempDir(), fid.WeightsFile)}
-	err := evalRun(opts)
+	err := evalRun(context.Background(), opts)
 	var miss *fid.MissingWeightsError
 	if !errors.As(err, &miss) || !strings.Contains(err.Error(), fid.WeightsURL) {
 		t.Fatalf("error %v, want the missing-weights error with the download address", err)
@@ -193,7 +194,7 @@ func TestFIDEndToEnd(t *testing.T) {
 		t.Helper()
 		var out bytes.Buffer
 		o.IO, o.JSON, o.Dims, o.Inception = cmdutil.Test(&out, &bytes.Buffer{}), true, 192, filepath.Join(dir, "weights.pth")
-		if err := evalRun(o); err != nil {
+		if err := evalRun(context.Background(), o); err != nil {
 			t.Fatal(err)
 		}
 		var res Result

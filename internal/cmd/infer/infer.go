@@ -2,6 +2,7 @@
 package infer
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -39,7 +40,7 @@ type InferOptions struct {
 }
 
 // NewCmdInfer returns the infer command. runF replaces the work in tests.
-func NewCmdInfer(f *cmdutil.Factory, runF func(*InferOptions) error) *cobra.Command {
+func NewCmdInfer(f *cmdutil.Factory, runF func(context.Context, *InferOptions) error) *cobra.Command {
 	opts := &InferOptions{IO: f.IO}
 	var dropout bool
 	var seed uint64
@@ -66,7 +67,9 @@ always give the same picture.
 Without --checkpoint, the best checkpoint of the newest run under runs/ is
 used, and named. Without -o or --out-dir, SKETCH.png is written as
 SKETCH.colorized.png beside it. An input file is never overwritten. With
-several inputs, failures are listed at the end and the exit status is 1.`,
+several inputs, failures are listed at the end and the exit status is 1.
+Every output is written atomically; Ctrl-C stops after the sketch in
+progress and says how many were done.`,
 		Example: `  colorize infer sketch.png --checkpoint runs/quickstart -o colored.png
   colorize infer sketch.png --hint-points "40,30,#e02020 80,60,#2060e0"
   colorize infer sketches/ --out-dir colored/ --max-side 1024`,
@@ -89,9 +92,9 @@ several inputs, failures are listed at the end and the exit status is 1.`,
 				opts.Seed = &seed
 			}
 			if runF != nil {
-				return runF(opts)
+				return runF(cmd.Context(), opts)
 			}
-			return inferRun(opts)
+			return inferRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -107,7 +110,7 @@ several inputs, failures are listed at the end and the exit status is 1.`,
 	return cmd
 }
 
-func inferRun(opts *InferOptions) error {
+func inferRun(ctx context.Context, opts *InferOptions) error {
 	inputs, err := expand(opts.Inputs)
 	if err != nil {
 		return err
@@ -155,7 +158,12 @@ func inferRun(opts *InferOptions) error {
 	}
 	var failures []string
 	writtenFrom := map[string]string{} // output → the input it came from
-	for _, in := range inputs {
+	for i, in := range inputs {
+		if ctx.Err() != nil { // Ctrl-C: every output so far is complete
+			fmt.Fprintf(opts.IO.ErrOut, "interrupted: %d of %d sketches colorized, %d failed; %d not started\n",
+				len(writtenFrom), len(inputs), len(failures), len(inputs)-i)
+			return ctx.Err()
+		}
 		out := outputPath(opts, in)
 		var err error
 		if prev, ok := writtenFrom[absPath(out)]; ok {

@@ -2,6 +2,8 @@ package infer
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"image"
 	"image/png"
 	"math/rand"
@@ -182,7 +184,7 @@ func TestClearErrors(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	var got *InferOptions
-	cmd := NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(o *InferOptions) error { got = o; return nil })
+	cmd := NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(_ context.Context, o *InferOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"a.png", "dir", "--checkpoint", "c.safetensors", "--out-dir", "o", "--max-side", "512", "--dropout", "--seed", "3"})
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
@@ -193,7 +195,7 @@ func TestFlags(t *testing.T) {
 		got.Dropout == nil || !*got.Dropout || got.Seed == nil || *got.Seed != 3 {
 		t.Errorf("%+v", got)
 	}
-	cmd = NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(o *InferOptions) error { got = o; return nil })
+	cmd = NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(_ context.Context, o *InferOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"a.png"})
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
@@ -201,7 +203,7 @@ func TestFlags(t *testing.T) {
 		t.Errorf("defaults: err %v, dropout %v, seed %v (want the checkpoint's)", err, got.Dropout, got.Seed)
 	}
 	for _, args := range [][]string{{"a.png", "-o", "x.png", "--out-dir", "d"}, {"a.png", "--max-side", "-1"}, {"a.png", "-o", "a.jpg"}, {}} {
-		cmd = NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(*InferOptions) error { return nil })
+		cmd = NewCmdInfer(&cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}, func(context.Context, *InferOptions) error { return nil })
 		cmd.SetArgs(args)
 		cmd.SetOut(&bytes.Buffer{})
 		cmd.SetErr(&bytes.Buffer{})
@@ -271,5 +273,24 @@ func TestHintImageAndPoints(t *testing.T) {
 		if bytes.Equal(pix[pair[0]], pix[pair[1]]) {
 			t.Errorf("%s and %s are the same picture", pair[0], pair[1])
 		}
+	}
+}
+
+func TestInterruptStopsBetweenSketches(t *testing.T) {
+	ckpt := writeCheckpoint(t, t.TempDir(), 4, 4)
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b", "c"} {
+		writeSketch(t, filepath.Join(dir, n+".png"), 40, 40)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var errOut bytes.Buffer
+	opts := &InferOptions{IO: cmdutil.Test(&bytes.Buffer{}, &errOut), Inputs: []string{dir}, Checkpoint: ckpt, OutDir: t.TempDir()}
+	err := inferRun(ctx, opts)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(errOut.String(), "interrupted: 0 of 3") {
+		t.Fatalf("err %v, stderr %q", err, errOut.String())
+	}
+	if entries, _ := os.ReadDir(opts.OutDir); len(entries) != 0 {
+		t.Errorf("%d files written after an interrupt", len(entries))
 	}
 }

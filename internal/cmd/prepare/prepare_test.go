@@ -2,6 +2,7 @@ package prepare
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -12,6 +13,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/colorize-dev/colorize/internal/cmdutil"
@@ -37,7 +39,7 @@ func TestFlags(t *testing.T) {
 	for _, c := range cases {
 		f := &cmdutil.Factory{IO: cmdutil.Test(&bytes.Buffer{}, &bytes.Buffer{})}
 		var got *PrepareOptions
-		cmd := NewCmdPrepare(f, func(o *PrepareOptions) error {
+		cmd := NewCmdPrepare(f, func(_ context.Context, o *PrepareOptions) error {
 			got = o
 			cfg, err := o.Config()
 			if err != nil {
@@ -95,7 +97,7 @@ func run(t *testing.T, src, out string, size, sheet int) (string, string, error)
 		Config: func() (config.Config, error) { return cfg, nil },
 		Src:    src, Out: out, Sheet: sheet,
 	}
-	err := prepareRun(opts)
+	err := prepareRun(context.Background(), opts)
 	return stdout.String(), stderr.String(), err
 }
 
@@ -300,5 +302,60 @@ func TestPrepareRefusesUnusableFolders(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(src); len(entries) != 1 {
 		t.Errorf("src now holds %d entries", len(entries))
+	}
+}
+
+// countdownCtx is a context that reports cancellation after its Err has
+// been asked n times: a Ctrl-C arriving part-way through, deterministically.
+type countdownCtx struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *countdownCtx) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestPrepareInterruptedThenRerunFinishes(t *testing.T) {
+	src := t.TempDir()
+	for k := 0; k < 6; k++ {
+		f, _ := os.Create(filepath.Join(src, fmt.Sprintf("p%d.png", k)))
+		png.Encode(f, colorPicture(k, 40, 40))
+		f.Close()
+	}
+	out := filepath.Join(t.TempDir(), "prepared")
+	cfg := config.Default()
+	cfg.Data.Size, cfg.Data.Workers = 32, 1
+	var stdout bytes.Buffer
+	opts := &PrepareOptions{IO: cmdutil.Test(&stdout, &bytes.Buffer{}), Config: func() (config.Config, error) { return cfg, nil }, Src: src, Out: out, Sheet: 4}
+	ctx := &countdownCtx{Context: context.Background()}
+	ctx.n.Store(3)
+	if err := prepareRun(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "interrupted: 3 of 6") {
+		t.Fatalf("output %q, want an interruption after 3 of 6", stdout.String())
+	}
+	lines, _ := os.ReadDir(filepath.Join(out, "line"))
+	if len(lines) != 3 {
+		t.Fatalf("%d line files after the interruption, want 3", len(lines))
+	}
+	for _, e := range lines { // every file written is a whole PNG
+		if _, _, err := imageio.Decode(filepath.Join(out, "line", e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, SheetFile)); err == nil {
+		t.Error("an interrupted run wrote the contact sheet")
+	}
+	stdout.Reset()
+	if err := prepareRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "prepared 6 of 6") {
+		t.Fatalf("rerun output %q", stdout.String())
 	}
 }
