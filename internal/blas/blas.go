@@ -14,9 +14,6 @@ var name = "gonum (pure Go)"
 // Name reports which BLAS implementation is linked in.
 func Name() string { return name }
 
-// Impl returns the selected single-precision BLAS implementation.
-func Impl() gblas.Float32 { return impl }
-
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
 // op(X) is X or Xᵀ as transA/transB say; op(A) is m×k, op(B) is k×n and C is m×n.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

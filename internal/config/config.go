@@ -73,7 +73,8 @@ type ModelConfig struct {
 	NDF int `mapstructure:"ndf"`
 	// DLayers is the PatchGAN n_layers (3 gives the 70×70 receptive field).
 	DLayers int `mapstructure:"d_layers"`
-	// Dropout is the dropout probability in the three innermost decoder blocks.
+	// Dropout is the dropout probability in the ngf·8 decoder blocks below
+	// the innermost (two at depth 7, three at depth 8; see internal/unet).
 	Dropout float64 `mapstructure:"dropout"`
 	// InferDropout keeps dropout active at inference (pix2pix's test-time noise).
 	InferDropout bool `mapstructure:"infer_dropout"`

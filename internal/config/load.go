@@ -107,7 +107,7 @@ func applyEnv(v *viper.Viper, kinds map[string]reflect.Kind) error {
 		}
 		key, ok := byEnv[name]
 		if !ok {
-			return fmt.Errorf("environment variable %s does not name a config key (known keys: colorize config --help)", name)
+			return fmt.Errorf("environment variable %s does not name a config key (%s)", name, knownNear(name))
 		}
 		if err := checkString(key, val, kinds[key]); err != nil {
 			return fmt.Errorf("environment variable %s: %w", name, err)
@@ -130,6 +130,28 @@ func Keys() []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// knownNear lists the environment variables of the config keys in the
+// section an unknown variable seems to mean, or the sections when it names
+// none, for the error message.
+func knownNear(env string) string {
+	var near, sections []string
+	seen := map[string]bool{}
+	for _, k := range Keys() {
+		section, _, _ := strings.Cut(k, ".")
+		if strings.HasPrefix(env, EnvName(section)+"_") {
+			near = append(near, EnvName(k))
+		}
+		if !seen[section] {
+			seen[section] = true
+			sections = append(sections, section)
+		}
+	}
+	if len(near) > 0 {
+		return "known in its section: " + strings.Join(near, ", ")
+	}
+	return "known sections: " + strings.Join(sections, ", ")
 }
 
 // checkTree walks a parsed YAML document and rejects unknown keys and values

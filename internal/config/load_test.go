@@ -95,7 +95,8 @@ func TestErrorsNameKeyAndSource(t *testing.T) {
 		{"size vs depth", "data:\n  size: 96\nmodel:\n  depth: 7\n", [2]string{}, []string{"data.size", "128"}},
 		{"section as scalar", "train: 3\n", [2]string{}, []string{"train", "section"}},
 		{"bad env value", "", [2]string{"COLORIZE_TRAIN_LR", "abc"}, []string{"COLORIZE_TRAIN_LR", "train.lr"}},
-		{"unknown env", "", [2]string{"COLORIZE_TRAIN_LRATE", "1"}, []string{"COLORIZE_TRAIN_LRATE"}},
+		{"unknown env", "", [2]string{"COLORIZE_TRAIN_LRATE", "1"}, []string{"COLORIZE_TRAIN_LRATE", "COLORIZE_TRAIN_LR,"}},
+		{"unknown env section", "", [2]string{"COLORIZE_TRAINING_LR", "1"}, []string{"COLORIZE_TRAINING_LR", "known sections: "}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

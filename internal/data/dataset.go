@@ -160,25 +160,11 @@ func (d *Dataset) check(items []Item, cache bool, maxCache int, progress func(in
 	return ents, skipped
 }
 
-// TrainLen and ValLen count the usable examples on each side of the split.
+// TrainLen is the number of usable training examples.
 func (d *Dataset) TrainLen() int { return len(d.train) }
 
 // ValLen is the number of validation examples (after data.max_val).
 func (d *Dataset) ValLen() int { return len(d.val) }
-
-// TrainNames and ValNames list each side's example names.
-func (d *Dataset) TrainNames() []string { return names(d.train) }
-
-// ValNames lists the validation examples' names, sorted.
-func (d *Dataset) ValNames() []string { return names(d.val) }
-
-func names(es []entry) []string {
-	out := make([]string, len(es))
-	for i, e := range es {
-		out[i] = e.item.Name
-	}
-	return out
-}
 
 // raw returns the decoded example, from the cache or from disk.
 func (d *Dataset) raw(e entry) (*Raw, error) {

@@ -171,9 +171,3 @@ func ShortSide(w, h, size int) (int, int) {
 	}
 	return max(size, int(math.Round(float64(w)*float64(size)/float64(h)))), size
 }
-
-// CenterSquare returns the centered size×size crop of p (whose sides must be
-// at least size).
-func (p *Planes) CenterSquare(size int) *Planes {
-	return p.Crop((p.W-size)/2, (p.H-size)/2, size, size)
-}

@@ -3,7 +3,7 @@
 // cross-entropy of the PatchGAN discriminator.
 //
 // Source: Bumsik Kim and Seongjin Lee, "Color Channel Compensating L1 Loss
-// Algorithm" (summary in shared/paper/SUMMARY.md). For a ground truth t and a
+// Algorithm" (equations numbered as in the paper). For a ground truth t and a
 // generator output f, both NCHW with C color channels (RGB: C = 3), and the
 // n = N·H·W values of channel c over the batch:
 //
