@@ -155,11 +155,7 @@ func writeSheet(path string, items []Item, size int, xdog lineart.Params, hints 
 	if err != nil {
 		return err
 	}
-	img, err := modelio.Sheet(b, nil, 4)
-	if err != nil {
-		return err
-	}
-	return atomicfile.WritePNG(path, img)
+	return modelio.WriteSheet(path, b, nil, 4)
 }
 
 // writeTriple writes one example's line, hint and color PNGs as NAME.png.

@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 )
 
 // sheetGap is the white space between tiles, in pixels; examples are
@@ -66,4 +68,14 @@ func Sheet(b *Batch, output []float32, perRow int) (*image.RGBA, error) {
 		put(tile, rgb(orig))
 	}
 	return img, nil
+}
+
+// WriteSheet writes the contact sheet of b (see Sheet) as a PNG file at
+// path, atomically.
+func WriteSheet(path string, b *Batch, output []float32, perRow int) error {
+	img, err := Sheet(b, output, perRow)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WritePNG(path, img)
 }

@@ -3,7 +3,6 @@ package train
 import (
 	"fmt"
 
-	"github.com/colorize-dev/colorize/internal/atomicfile"
 	"github.com/colorize-dev/colorize/internal/metrics"
 	"github.com/colorize-dev/colorize/internal/modelio"
 
@@ -81,11 +80,7 @@ func (v *validator) SaveSamples(path string) error {
 	if err != nil {
 		return err
 	}
-	img, err := modelio.Sheet(b, out, 1)
-	if err != nil {
-		return err
-	}
-	return atomicfile.WritePNG(path, img)
+	return modelio.WriteSheet(path, b, out, 1)
 }
 
 func (v *validator) Close() { v.runner.Close() }

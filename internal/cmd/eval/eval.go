@@ -142,15 +142,29 @@ with --inception or eval.inception, or put it in the default cache path).
 	return cmd
 }
 
+// evalRun compares the two folders.
 func evalRun(ctx context.Context, opts *EvalOptions) error {
 	res, err := evaluate.Folders(ctx, opts.evaluateOptions())
+	return report(opts, res, err, printTable)
+}
+
+// checkpointRun evaluates a trained generator on its validation triples.
+func checkpointRun(ctx context.Context, opts *EvalOptions) error {
+	rep, err := evaluate.Checkpoint(ctx, opts.evaluateOptions())
+	return report(opts, rep, err, func(w io.Writer, r evaluate.Report) { printReport(w, r, opts.SaveDir) })
+}
+
+// report prints a mode's result as JSON or as a table.
+func report[T any](opts *EvalOptions, res T, err error, table func(io.Writer, T)) error {
 	if err != nil {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, res)
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
 	}
-	printTable(opts.IO.Out, res)
+	table(opts.IO.Out, res)
 	return nil
 }
 
@@ -162,12 +176,6 @@ func (opts *EvalOptions) evaluateOptions() evaluate.Options {
 		FID: opts.FID, KID: opts.KID, KIDOpts: opts.KIDOpts, Inception: opts.Inception, Dims: opts.Dims,
 		Progress: opts.IO.ErrOut, TTY: opts.IO.ErrTTY, Logger: opts.Logger,
 	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func printTable(w io.Writer, r Result) {
@@ -203,16 +211,8 @@ func printDist(tw io.Writer, d evaluate.Dist) {
 	}
 }
 
-// checkpointRun evaluates a trained generator on its validation triples.
-func checkpointRun(ctx context.Context, opts *EvalOptions) error {
-	rep, err := evaluate.Checkpoint(ctx, opts.evaluateOptions())
-	if err != nil {
-		return err
-	}
-	if opts.JSON {
-		return writeJSON(opts.IO.Out, rep)
-	}
-	tw := tabwriter.NewWriter(opts.IO.Out, 0, 0, 2, ' ', 0)
+func printReport(w io.Writer, rep evaluate.Report, saveDir string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "checkpoint\t%s (step %d)\n", rep.Checkpoint, rep.Step)
 	fmt.Fprintf(tw, "data\t%s (%d validation images, fixed hints)\n", rep.Data, rep.N)
 	fmt.Fprintf(tw, "L1\t%.5f\n", rep.L1)
@@ -220,8 +220,8 @@ func checkpointRun(ctx context.Context, opts *EvalOptions) error {
 	fmt.Fprintf(tw, "PSNR\t%.3f dB\n", float64(rep.PSNR))
 	fmt.Fprintf(tw, "SSIM\t%.5f\n", rep.SSIM)
 	printDist(tw, rep.Dist)
-	if opts.SaveDir != "" {
-		fmt.Fprintf(tw, "images\t%s\n", opts.SaveDir)
+	if saveDir != "" {
+		fmt.Fprintf(tw, "images\t%s\n", saveDir)
 	}
-	return tw.Flush()
+	tw.Flush()
 }
