@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/colorize-dev/colorize/internal/config"
+	"github.com/colorize-dev/colorize/internal/imageio"
 )
 
 // IOStreams are the streams a command reads and writes.
@@ -47,14 +48,23 @@ type Factory struct {
 	ConfigPath func() string
 	// Logger is configured from --log-level.
 	Logger *slog.Logger
+	// Global are the root command's bindings of keys every command honours
+	// (--max-pixels).
+	Global []config.FlagBinding
 }
 
-// Config loads the configuration from the --config file, the environment and
-// the given flag bindings.
+// Config loads the configuration from the --config file, the environment,
+// the global flags and the given flag bindings, and applies the limits it
+// sets (limits.max_pixels) to the process.
 func (f *Factory) Config(bindings ...config.FlagBinding) (config.Config, error) {
 	path := ""
 	if f.ConfigPath != nil {
 		path = f.ConfigPath()
 	}
-	return config.Load(path, bindings...)
+	cfg, err := config.Load(path, append(append([]config.FlagBinding(nil), f.Global...), bindings...)...)
+	if err != nil {
+		return cfg, err
+	}
+	imageio.SetMaxPixels(cfg.Limits.MaxPixels)
+	return cfg, nil
 }

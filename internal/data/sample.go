@@ -158,8 +158,12 @@ func checkHeaders(it Item) error {
 		if p == "" {
 			continue
 		}
-		if _, _, err := imageio.DecodeConfig(p); err != nil {
+		cfg, format, err := imageio.DecodeConfig(p)
+		if err != nil {
 			return err
+		}
+		if err := imageio.CheckSize(cfg, format); err != nil {
+			return fmt.Errorf("decode %s: %w", p, err)
 		}
 	}
 	return nil

@@ -2,12 +2,14 @@ package imageio
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"io"
 	"os"
+	"sync/atomic"
 
 	// Registered decoders: every format colorize reads.
 	_ "image/gif"
@@ -23,24 +25,97 @@ import (
 // in a supported format.
 var ErrUnsupported = errors.New("not an image in a supported format (PNG, JPEG, GIF, BMP, TIFF, WebP)")
 
+// DefaultMaxPixels is the pixel budget until SetMaxPixels is called: 64
+// megapixels, larger than ordinary scans and photographs.
+const DefaultMaxPixels = 64_000_000
+
+// maxPixels is the budget every reader checks before decoding.
+var maxPixels atomic.Int64
+
+func init() { maxPixels.Store(DefaultMaxPixels) }
+
+// SetMaxPixels sets the largest image (width × height) that Decode and
+// DecodeReader accept, process-wide (config key limits.max_pixels).
+func SetMaxPixels(n int) { maxPixels.Store(int64(n)) }
+
+// MaxPixels returns the pixel budget in force.
+func MaxPixels() int { return int(maxPixels.Load()) }
+
+// TooLargeError reports an image whose header declares more pixels than
+// the budget; nothing was decoded.
+type TooLargeError struct {
+	Format        string
+	Width, Height int
+	Max           int
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s image declares %d×%d = %.1f megapixels, above the limit of %.1f megapixels (limits.max_pixels %d)",
+		e.Format, e.Width, e.Height, float64(e.Width)*float64(e.Height)/1e6, float64(e.Max)/1e6, e.Max)
+}
+
+// CheckSize returns a *TooLargeError when a header's size exceeds the
+// budget (or is not positive).
+func CheckSize(cfg image.Config, format string) error {
+	limit := MaxPixels()
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return fmt.Errorf("empty %s image (%dx%d)", format, cfg.Width, cfg.Height)
+	}
+	// Compare by division: the product of two header fields may overflow.
+	if cfg.Width > limit || cfg.Height > limit/cfg.Width {
+		return &TooLargeError{Format: format, Width: cfg.Width, Height: cfg.Height, Max: limit}
+	}
+	return nil
+}
+
 // Decode reads the image file at path and returns it with its format name
-// ("png", "jpeg", "gif", "bmp", "tiff" or "webp").
+// ("png", "jpeg", "gif", "bmp", "tiff" or "webp"). The header is read and
+// checked against the pixel budget first, so an image that declares too
+// many pixels is refused without allocating them.
 func Decode(path string) (image.Image, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", err
 	}
 	defer f.Close()
-	img, format, err := DecodeReader(f)
+	img, format, err := decodeSeeker(f)
 	if err != nil {
 		return nil, "", fmt.Errorf("decode %s: %w", path, err)
 	}
 	return img, format, nil
 }
 
-// DecodeReader decodes one image from r, recognising the format by content.
-// Decoder panics on malformed input are turned into errors.
-func DecodeReader(r io.Reader) (img image.Image, format string, err error) {
+// DecodeReader decodes one image from r, recognising the format by content,
+// after checking its header against the pixel budget (r is read into memory
+// first unless it can seek). Decoder panics on malformed input are turned
+// into errors.
+func DecodeReader(r io.Reader) (image.Image, string, error) {
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, "", err
+		}
+		rs = bytes.NewReader(data)
+	}
+	return decodeSeeker(rs)
+}
+
+func decodeSeeker(r io.ReadSeeker) (img image.Image, format string, err error) {
+	start, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, format, err := DecodeConfigReader(r)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := CheckSize(cfg, format); err != nil {
+		return nil, "", err
+	}
+	if _, err := r.Seek(start, io.SeekStart); err != nil {
+		return nil, "", err
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			img, format, err = nil, "", fmt.Errorf("corrupt image (decoder panicked: %v)", p)
@@ -56,6 +131,11 @@ func DecodeReader(r io.Reader) (img image.Image, format string, err error) {
 	b := img.Bounds()
 	if b.Dx() <= 0 || b.Dy() <= 0 {
 		return nil, "", fmt.Errorf("empty %s image (%dx%d)", format, b.Dx(), b.Dy())
+	}
+	// A decoder must not return more than its header declared (a GIF's
+	// first frame may be smaller than its screen).
+	if b.Dx() > cfg.Width || b.Dy() > cfg.Height {
+		return nil, "", fmt.Errorf("%s image decodes to %dx%d but its header declares %dx%d", format, b.Dx(), b.Dy(), cfg.Width, cfg.Height)
 	}
 	return img, format, nil
 }

@@ -91,6 +91,11 @@ progress and says how many were done.`,
 			if cmd.Flags().Changed("seed") {
 				opts.Seed = &seed
 			}
+			// The model's settings come from the checkpoint; the
+			// configuration supplies the limits on input (limits.*).
+			if _, err := f.Config(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -15,6 +15,7 @@ import (
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
+	"github.com/colorize-dev/colorize/internal/config"
 )
 
 // NewCmdRoot returns the root command with every subcommand attached.
@@ -49,6 +50,8 @@ the one before.`,
 	cmd.SetIn(io.In)
 	cmd.PersistentFlags().StringVar(&configPath, "config", "", "YAML configuration file")
 	cmd.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cmd.PersistentFlags().Int("max-pixels", config.Default().Limits.MaxPixels, "largest image accepted (width × height), checked from its header before decoding (limits.max_pixels)")
+	f.Global = []config.FlagBinding{{Key: "limits.max_pixels", Flag: cmd.PersistentFlags().Lookup("max-pixels")}}
 
 	cmd.AddCommand(version.NewCmdVersion(f))
 	cmd.AddCommand(traincmd.NewCmdTrain(f, nil))
