@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/colorize-dev/colorize/internal/atomicfile"
+	"github.com/colorize-dev/colorize/internal/runlock"
 
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
@@ -76,6 +77,11 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, err
 	}
+	lock, err := runlock.Acquire(opts.Out) // one comparison per folder
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	res := &Result{Config: opts.Config}
 	for s := 0; s < opts.Seeds; s++ {
 		seed := opts.Config.Seed + int64(s)
@@ -92,7 +98,8 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 			} else {
 				latest, _ := checkpoint.Latest(cfg.Train.Out)
 				fmt.Fprintf(opts.Progress, "seed %d, %s: training %d steps → %s\n", seed, lossName, cfg.Train.Steps, cfg.Train.Out)
-				r, err := train.Run(ctx, train.Options{Config: cfg, Resume: latest != "", Progress: opts.Progress, TTY: opts.TTY, Logger: log})
+				// A run killed before its first checkpoint starts over.
+				r, err := train.Run(ctx, train.Options{Config: cfg, Resume: latest != "", Force: latest == "", Progress: opts.Progress, TTY: opts.TTY, Logger: log})
 				if err != nil {
 					return nil, fmt.Errorf("seed %d, %s: %w", seed, lossName, err)
 				}

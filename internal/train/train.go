@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/colorize-dev/colorize/internal/atomicfile"
@@ -30,6 +31,10 @@ type Options struct {
 	Config config.Config
 	// Resume continues from the newest checkpoint in Config.Train.Out.
 	Resume bool
+	// Force starts a new run in a folder that holds one: the old run's
+	// files move to a dated subfolder first (MoveAside), nothing is deleted.
+	// Without Resume or Force, a folder that holds a run is refused.
+	Force bool
 	// Progress receives the progress bar; TTY redraws it in place.
 	Progress io.Writer
 	TTY      bool
@@ -73,6 +78,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer lock.Release()
+	if err := claimFolder(out, opts); err != nil {
+		return Result{}, err
+	}
 	kind, err := loss.ByName(cfg.Train.Loss)
 	if err != nil {
 		return Result{}, fmt.Errorf("config key \"train.loss\": %w", err)
@@ -259,6 +267,64 @@ func StepSeed(seed int64, step int) uint64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "dropout/%d/%d", seed, step)
 	return h.Sum64()
+}
+
+// runFiles are the names a run writes into its folder.
+func runFiles(dir string) []string {
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		n := e.Name()
+		switch {
+		case n == "config.yaml", n == "metrics.jsonl", n == checkpoint.BestName,
+			strings.HasPrefix(n, "ckpt-") && strings.HasSuffix(n, ".safetensors"):
+			names = append(names, n)
+		case n == "samples" && e.IsDir():
+			if s, _ := os.ReadDir(filepath.Join(dir, n)); len(s) > 0 {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+// claimFolder checks that a new run may start in out: it holds no run, or
+// Resume continues it, or Force moves it aside.
+func claimFolder(out string, opts Options) error {
+	if opts.Resume && opts.Force {
+		return errors.New("--resume continues the run and --force starts over: give one")
+	}
+	if opts.Resume || len(runFiles(out)) == 0 {
+		return nil
+	}
+	if !opts.Force {
+		return fmt.Errorf("run folder %s already holds a run (%s): continue it with --resume, or start over with --force (its files move to a dated subfolder)",
+			out, strings.Join(runFiles(out), ", "))
+	}
+	_, err := MoveAside(out, time.Now())
+	return err
+}
+
+// MoveAside moves the run files of dir into a new subfolder
+// dir/previous-<UTC time> and returns its path. Each file is renamed, so a
+// crash part-way leaves every file whole, in one place or the other.
+func MoveAside(dir string, now time.Time) (string, error) {
+	dst := filepath.Join(dir, "previous-"+now.UTC().Format("20060102T150405Z"))
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dst); os.IsNotExist(err) {
+			break
+		}
+		dst = filepath.Join(dir, fmt.Sprintf("previous-%s-%d", now.UTC().Format("20060102T150405Z"), i))
+	}
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		return "", fmt.Errorf("--force: %w", err)
+	}
+	for _, n := range runFiles(dir) {
+		if err := os.Rename(filepath.Join(dir, n), filepath.Join(dst, n)); err != nil {
+			return dst, fmt.Errorf("--force: move %s aside: %w", filepath.Join(dir, n), err)
+		}
+	}
+	return dst, os.MkdirAll(filepath.Join(dir, "samples"), 0o755)
 }
 
 // sameArchitecture refuses to resume a run with a different model or data size.

@@ -262,3 +262,44 @@ func TestRunFolderInUseIsRefused(t *testing.T) {
 		t.Error("the run folder is still locked after training ended")
 	}
 }
+
+// TestExistingRunNeedsResumeOrForce: a second plain `train` on a run folder
+// is refused; --force moves the old run into previous-<time>/ whole, and the
+// new run's metrics and checkpoint pruning see only the new run.
+func TestExistingRunNeedsResumeOrForce(t *testing.T) {
+	out := t.TempDir()
+	if _, err := Run(context.Background(), Options{Config: tinyConfig(t, out, 6)}); err != nil {
+		t.Fatal(err)
+	}
+	oldCkpts, _ := checkpoint.StepFiles(out)
+	_, err := Run(context.Background(), Options{Config: tinyConfig(t, out, 2)})
+	if err == nil || !strings.Contains(err.Error(), "--resume") || !strings.Contains(err.Error(), "--force") || !strings.Contains(err.Error(), out) {
+		t.Fatalf("second run: err = %v, want a refusal naming the folder, --resume and --force", err)
+	}
+	if _, err := Run(context.Background(), Options{Config: tinyConfig(t, out, 2), Resume: true, Force: true}); err == nil {
+		t.Error("--resume with --force accepted")
+	}
+	if _, err := Run(context.Background(), Options{Config: tinyConfig(t, out, 4), Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	prev, _ := filepath.Glob(filepath.Join(out, "previous-*"))
+	if len(prev) != 1 {
+		t.Fatalf("previous runs %v, want one folder", prev)
+	}
+	for _, c := range oldCkpts {
+		moved := filepath.Join(prev[0], filepath.Base(c))
+		if f, err := checkpoint.Read(moved); err != nil || f.Step == 0 {
+			t.Errorf("old checkpoint %s not kept whole: %v", moved, err)
+		}
+	}
+	if old := trainLines(t, prev[0]); len(old) != 6 {
+		t.Errorf("old metrics kept %d train lines, want 6", len(old))
+	}
+	if recs := trainLines(t, out); len(recs) != 4 || recs[0].Step != 1 {
+		t.Errorf("new run's metrics: %d train lines from step %d, want 4 from step 1", len(recs), recs[0].Step)
+	}
+	now, _ := checkpoint.StepFiles(out)
+	if len(now) != 2 || filepath.Base(now[len(now)-1]) != checkpoint.StepName(4) {
+		t.Errorf("checkpoints after --force: %v, want the new run's newest 2", now)
+	}
+}

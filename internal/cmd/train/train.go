@@ -21,20 +21,26 @@ type TrainOptions struct {
 	// ConfigPath is the --config file, for the resume hint.
 	ConfigPath string
 	Resume     bool
+	Force      bool
 }
 
 // NewCmdTrain returns the train command. runF replaces the work in tests.
 func NewCmdTrain(f *cmdutil.Factory, runF func(context.Context, *TrainOptions) error) *cobra.Command {
 	opts := &TrainOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "train --config FILE [--steps N] [--out DIR] [--resume]",
+		Use:   "train --config FILE [--steps N] [--out DIR] [--resume | --force]",
 		Short: "Train a colorization GAN",
 		Long: `Train the U-Net generator and PatchGAN discriminator on data.dir.
 
 Shows a progress bar; writes metrics.jsonl, sample grids, config.yaml and
 checkpoints (safetensors) to the run folder (--out or train.out). Ctrl-C or
 SIGTERM saves a checkpoint and exits; --resume continues from the newest
-checkpoint of the run folder exactly as if the run had not stopped.`,
+checkpoint of the run folder exactly as if the run had not stopped.
+
+One process trains in a run folder at a time (a second one is refused, naming
+the first). A folder that already holds a run is refused unless --resume
+continues it or --force starts over, after moving its files into a dated
+subfolder (previous-<time>/): nothing is deleted.`,
 		Example: `  colorize train --config configs/quickstart.yaml
   colorize train --config configs/paper.yaml --data ../shared/data/openmoji128 --steps 20000
   colorize train --config configs/quickstart.yaml --resume`,
@@ -68,6 +74,7 @@ checkpoint of the run folder exactly as if the run had not stopped.`,
 	cmd.Flags().Int64("seed", 0, "random seed (seed)")
 	cmd.Flags().String("loss", "", "reconstruction loss: l1 or compensated_l1 (train.loss)")
 	cmd.Flags().BoolVar(&opts.Resume, "resume", false, "continue from the newest checkpoint in the run folder")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "start over in a run folder that holds a run (its files move to a dated subfolder first)")
 	return cmd
 }
 
@@ -78,7 +85,7 @@ func trainRun(ctx context.Context, opts *TrainOptions) error {
 	c := opts.Config
 	fmt.Fprintf(opts.IO.ErrOut, "training %s → %s (loss %s, %d steps, batch %d, %d², U-Net depth %d ngf %d, PatchGAN ndf %d)\n",
 		c.Data.Dir, c.Train.Out, c.Train.Loss, c.Train.Steps, c.Train.Batch, c.Data.Size, c.Model.Depth, c.Model.NGF, c.Model.NDF)
-	res, err := train.Run(ctx, train.Options{Config: c, Resume: opts.Resume, Progress: opts.IO.ErrOut, TTY: opts.IO.ErrTTY, Logger: opts.Logger})
+	res, err := train.Run(ctx, train.Options{Config: c, Resume: opts.Resume, Force: opts.Force, Progress: opts.IO.ErrOut, TTY: opts.IO.ErrTTY, Logger: opts.Logger})
 	if err != nil {
 		return err
 	}
