@@ -39,38 +39,45 @@ type MetricsLog struct {
 // after keepUpTo are dropped first: a resumed run continues from its
 // checkpoint, and records written after that checkpoint by the interrupted
 // run would otherwise appear twice.
-func OpenMetrics(path string, keepUpTo int) (*MetricsLog, error) {
+//
+// Lines that do not parse (a record torn by kill -9 mid-write) are dropped
+// then; torn reports how many.
+func OpenMetrics(path string, keepUpTo int) (m *MetricsLog, torn int, err error) {
 	if keepUpTo >= 0 {
-		if err := truncateAfter(path, keepUpTo); err != nil {
-			return nil, err
+		if torn, err = truncateAfter(path, keepUpTo); err != nil {
+			return nil, 0, err
 		}
 	}
 	f, err := atomicfile.OpenAppend(path)
 	if err != nil {
-		return nil, fmt.Errorf("metrics log: %w", err)
+		return nil, 0, fmt.Errorf("metrics log: %w", err)
 	}
-	return &MetricsLog{f: f, w: bufio.NewWriter(f)}, nil
+	return &MetricsLog{f: f, w: bufio.NewWriter(f)}, torn, nil
 }
 
-func truncateAfter(path string, step int) error {
+func truncateAfter(path string, step int) (torn int, err error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return fmt.Errorf("metrics log: %w", err)
+		return 0, fmt.Errorf("metrics log: %w", err)
 	}
 	var kept bytes.Buffer
 	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
 		var r Record
-		if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &r) != nil {
-			continue // a torn last line from a crash
+		if json.Unmarshal(line, &r) != nil {
+			torn++ // a record cut short by a crash
+			continue
 		}
 		if r.Step <= step {
 			kept.Write(line)
 		}
 	}
-	return atomicfile.WriteFile(path, kept.Bytes())
+	return torn, atomicfile.WriteFile(path, kept.Bytes())
 }
 
 // Write appends one record.
@@ -96,19 +103,25 @@ func (m *MetricsLog) Close() error {
 	return err
 }
 
-// ReadMetrics parses a metrics.jsonl file.
+// ReadMetrics parses a metrics.jsonl file. A last line that does not parse
+// is a record torn by a crash (or still being written) and is left out; a
+// bad line anywhere else is an error naming it.
 func ReadMetrics(path string) ([]Record, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	lines := bytes.Split(data, []byte("\n"))
 	var out []Record
-	for i, line := range bytes.Split(data, []byte("\n")) {
+	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var r Record
 		if err := json.Unmarshal(line, &r); err != nil {
+			if i == len(lines)-1 { // no newline after it: torn
+				break
+			}
 			return nil, fmt.Errorf("%s line %d: %w", path, i+1, err)
 		}
 		out = append(out, r)

@@ -137,9 +137,13 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.Resume {
 		keep = step
 	}
-	metrics, err := OpenMetrics(filepath.Join(out, "metrics.jsonl"), keep)
+	metricsPath := filepath.Join(out, "metrics.jsonl")
+	metrics, torn, err := OpenMetrics(metricsPath, keep)
 	if err != nil {
 		return res, err
+	}
+	if torn > 0 {
+		log.Warn("dropped torn records from the metrics log (the run was killed mid-write)", "file", metricsPath, "lines", torn)
 	}
 	defer metrics.Close()
 

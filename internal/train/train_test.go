@@ -1,8 +1,10 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -301,5 +303,36 @@ func TestExistingRunNeedsResumeOrForce(t *testing.T) {
 	now, _ := checkpoint.StepFiles(out)
 	if len(now) != 2 || filepath.Base(now[len(now)-1]) != checkpoint.StepName(4) {
 		t.Errorf("checkpoints after --force: %v, want the new run's newest 2", now)
+	}
+}
+
+// TestTornMetricsLineIsDroppedOnResume: kill -9 mid-write leaves half a
+// record at the end of metrics.jsonl; readers skip it and --resume drops it
+// with a warning.
+func TestTornMetricsLineIsDroppedOnResume(t *testing.T) {
+	out := t.TempDir()
+	if _, err := Run(context.Background(), Options{Config: tinyConfig(t, out, 4)}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(out, "metrics.jsonl")
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"kind":"train","step":5,"d_lo`)
+	f.Close()
+	if recs, err := ReadMetrics(path); err != nil || len(recs) == 0 {
+		t.Fatalf("reading a log with a torn last line: %d records, %v", len(recs), err)
+	}
+	var logBuf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logBuf, nil))
+	if _, err := Run(context.Background(), Options{Config: tinyConfig(t, out, 6), Resume: true, Logger: logger}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logBuf.String(), "torn") || !strings.Contains(logBuf.String(), path) {
+		t.Errorf("resume did not note the torn line: %s", logBuf.String())
+	}
+	if recs := trainLines(t, out); len(recs) != 6 || recs[5].Step != 6 {
+		t.Errorf("after resume: %d train lines, want steps 1–6", len(recs))
 	}
 }
