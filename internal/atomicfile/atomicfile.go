@@ -15,7 +15,28 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
+
+// fault, when set (InjectFault), fails writes to the paths it returns an
+// error for: the seam through which tests make a disk full.
+var fault atomic.Pointer[func(path string) error]
+
+// InjectFault makes every later write to a path for which f returns an
+// error fail with that error, as a full disk would: Write fails after its
+// data reached the temporary file, before the rename, and appends to a log
+// fail. The returned function removes the fault. For tests.
+func InjectFault(f func(path string) error) (restore func()) {
+	fault.Store(&f)
+	return func() { fault.Store(nil) }
+}
+
+func injected(path string) error {
+	if f := fault.Load(); f != nil {
+		return (*f)(path)
+	}
+	return nil
+}
 
 // Write replaces path with what write produces. The error names path; on
 // any failure the previous file at path is left as it was.
@@ -37,6 +58,9 @@ func Write(path string, write func(w io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := injected(path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	// CreateTemp makes the file private (0600); give it the mode os.WriteFile
@@ -93,14 +117,35 @@ func Copy(src, dst string) error {
 	})
 }
 
+// Log is a file opened for appending.
+type Log struct {
+	f    *os.File
+	path string
+}
+
 // OpenAppend opens the log file path for appending, creating it if needed.
-func OpenAppend(path string) (*os.File, error) {
+func OpenAppend(path string) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return f, nil
+	return &Log{f: f, path: path}, nil
 }
+
+// Write appends p; the error names the file.
+func (l *Log) Write(p []byte) (int, error) {
+	if err := injected(l.path); err != nil {
+		return 0, fmt.Errorf("write %s: %w", l.path, err)
+	}
+	n, err := l.f.Write(p)
+	if err != nil {
+		err = fmt.Errorf("write %s: %w", l.path, err)
+	}
+	return n, err
+}
+
+// Close closes the file.
+func (l *Log) Close() error { return l.f.Close() }
 
 // syncDir makes a rename in dir durable; best effort (Linux needs it, some
 // file systems refuse it).

@@ -31,7 +31,7 @@ func f64(x float64) *float64 { return &x }
 
 // MetricsLog appends records to a JSONL file.
 type MetricsLog struct {
-	f *os.File
+	f *atomicfile.Log
 	w *bufio.Writer
 }
 

@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/model"
@@ -334,5 +336,41 @@ func TestTornMetricsLineIsDroppedOnResume(t *testing.T) {
 	}
 	if recs := trainLines(t, out); len(recs) != 6 || recs[5].Step != 6 {
 		t.Errorf("after resume: %d train lines, want steps 1–6", len(recs))
+	}
+}
+
+// TestFailedWritesLeaveAResumableRun injects a full disk into each kind of
+// file training writes: the error names the file, the previous checkpoint
+// stays loadable, and --resume finishes the run.
+func TestFailedWritesLeaveAResumableRun(t *testing.T) {
+	enospc := errors.New("no space left on device (injected)")
+	for _, victim := range []string{checkpoint.StepName(4), "step-00000004.png", "metrics.jsonl"} {
+		t.Run(victim, func(t *testing.T) {
+			out := t.TempDir()
+			cfg := tinyConfig(t, out, 6)
+			var armed atomic.Bool
+			restore := atomicfile.InjectFault(func(path string) error {
+				if filepath.Base(path) == victim && armed.Load() {
+					return enospc
+				}
+				return nil
+			})
+			defer restore()
+			opts := Options{Config: cfg}
+			opts.afterStep = func(step int, _ *model.Model) { armed.Store(step >= 3) }
+			_, err := Run(context.Background(), opts)
+			if !errors.Is(err, enospc) || !strings.Contains(err.Error(), victim) {
+				t.Fatalf("err = %v, want the injected failure naming %s", err, victim)
+			}
+			restore()
+			prev := filepath.Join(out, checkpoint.StepName(2))
+			if f, err := checkpoint.Read(prev); err != nil || f.Step != 2 {
+				t.Fatalf("previous checkpoint %s: %v", prev, err)
+			}
+			res, err := Run(context.Background(), Options{Config: cfg, Resume: true})
+			if err != nil || res.Step != 6 {
+				t.Fatalf("resume after the failure: step %d, %v", res.Step, err)
+			}
+		})
 	}
 }
