@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/colorize-dev/colorize/internal/checkpoint"
@@ -281,5 +283,161 @@ func requireTrainedStats(t *testing.T, gen *unet.Generator) {
 	}
 	if far < 0.05 {
 		t.Fatalf("running statistics stay within %.3g of (0, 1): batch-norm folding would go untested", far)
+	}
+}
+
+// tiny returns a small random generator whose batch norms have random
+// running statistics.
+func tiny(t *testing.T) (*unet.Generator, Info) {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Model.Depth, cfg.Model.NGF = 5, 2
+	gen, err := unet.New(unet.Config{Depth: 5, NGF: 2, InChannels: 5, OutChannels: 3, Dropout: 0.5}, rand.New(rand.NewSource(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(2))
+	for _, p := range gen.Params.BatchNormNames() {
+		st := gen.Params.BatchNorm(p)
+		for c := range st.RunningMean {
+			st.RunningMean[c] = float32(rng.NormFloat64() * 0.1)
+			st.RunningVar[c] = float32(0.5 + rng.Float64())
+		}
+	}
+	spread(t, gen, 64)
+	return gen, Info{Version: "test", Step: 42, Config: cfg}
+}
+
+// TestOpsets: every operator set version export accepts loads in ONNX
+// Runtime with all optimizations and computes the generator's output.
+func TestOpsets(t *testing.T) {
+	rt := ortnode.Require(t)
+	gen, info := tiny(t)
+	r, err := unet.NewRunner(gen, 1, 64, 32, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rng := rand.New(rand.NewSource(1))
+	in := withHints(rng, sketches(rng, 1, 64, 32), 1, 64, 32)
+	want, err := r.Run(in, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for opset := MinOpset; opset <= MaxOpset; opset++ {
+		res, err := rt.Run(ortnode.Job{Model: writeModel(t, gen, info, opset), Levels: []string{"all"}, Inputs: []ortnode.Input{{Data: in, Dims: []int{1, 5, 64, 32}}}})
+		if err != nil {
+			t.Errorf("opset %d: %v", opset, err)
+			continue
+		}
+		if d := maxAbsDiff(res.Sessions[0].Outputs[0].Data, want); d > 1e-4 {
+			t.Errorf("opset %d: max |ORT − colorize| = %.3g", opset, d)
+		}
+	}
+	for _, opset := range []int{MinOpset - 1, MaxOpset + 1} {
+		if _, err := ONNX(gen, info, opset); err == nil || !strings.Contains(err.Error(), fmt.Sprint(opset)) {
+			t.Errorf("opset %d: err = %v", opset, err)
+		}
+	}
+}
+
+// TestGraph: the exported graph has no batch norm and no dropout left, one
+// initializer per weight and bias, dynamic N, H, W, and the metadata the
+// issue lists.
+func TestGraph(t *testing.T) {
+	gen, info := tiny(t)
+	m, err := ONNX(gen, info, DefaultOpset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]int{}
+	for _, n := range m.Graph.Nodes {
+		ops[n.OpType]++
+	}
+	// depth 5: 5 convs, 5 transposed convs, 4 LeakyReLUs (not the outermost),
+	// 5 ReLUs, 4 skip concats, one tanh.
+	want := map[string]int{"Conv": 5, "ConvTranspose": 5, "LeakyRelu": 4, "Relu": 5, "Concat": 4, "Tanh": 1}
+	if fmt.Sprint(ops) != fmt.Sprint(want) {
+		t.Errorf("operators %v, want %v", ops, want)
+	}
+	// Biases: levels 2–4 down (folded BN), all 5 up (4 folded BN + the outermost bias).
+	if got := len(m.Graph.Initializers); got != 10+3+5 {
+		t.Errorf("%d initializers, want 18", got)
+	}
+	if m.Opset != DefaultOpset || m.IRVersion != 8 {
+		t.Errorf("opset %d, IR %d", m.Opset, m.IRVersion)
+	}
+	in, out := m.Graph.Inputs[0], m.Graph.Outputs[0]
+	if in.Name != "input" || out.Name != "output" || fmt.Sprint(in.Dims) != "[{0 N} {5 } {0 H} {0 W}]" || fmt.Sprint(out.Dims) != "[{0 N} {3 } {0 H} {0 W}]" {
+		t.Errorf("input %+v, output %+v", in, out)
+	}
+	md := map[string]string{}
+	for _, e := range m.Metadata {
+		md[e.Key] = e.Value
+	}
+	for key, want := range map[string]string{
+		"colorize_version":   "test",
+		"training_step":      "42",
+		"depth":              "5",
+		"size_multiple":      "32",
+		"hint_patch":         "5",
+		"hint_patch_at_size": "128",
+		"input_format":       InputFormat,
+		"output_format":      OutputFormat,
+		"padding":            Padding,
+	} {
+		if md[key] != want {
+			t.Errorf("metadata %s = %q, want %q", key, md[key], want)
+		}
+	}
+	var mc map[string]any
+	if err := json.Unmarshal([]byte(md["model_config"]), &mc); err != nil || mc["depth"] != 5.0 || mc["ngf"] != 2.0 || mc["in_channels"] != 5.0 {
+		t.Errorf("model_config %q (%v)", md["model_config"], err)
+	}
+}
+
+// TestFoldBN checks each output channel's scale and shift on both weight
+// layouts against the closed form.
+func TestFoldBN(t *testing.T) {
+	gamma, beta := []float32{2, -1, 0.5}, []float32{0.1, 0.2, 0.3}
+	mean, variance := []float32{1, -2, 3}, []float32{4, 0.25, 1}
+	const eps = 1e-5
+	w := make([]float32, 2*3*2*2)
+	for i := range w {
+		w[i] = float32(i + 1)
+	}
+	for _, tc := range []struct {
+		shape  []int
+		axis   int
+		chanOf func(i int) int
+	}{
+		{[]int{3, 2, 2, 2}, 0, func(i int) int { return i / 8 }},     // Conv [out, in, k, k]
+		{[]int{2, 3, 2, 2}, 1, func(i int) int { return i / 4 % 3 }}, // ConvTranspose [in, out, k, k]
+	} {
+		wf, b := foldBN(w, tc.shape, tc.axis, gamma, beta, mean, variance, eps)
+		for c := range 3 {
+			s := float64(gamma[c]) / math.Sqrt(float64(variance[c])+eps)
+			if want := float64(beta[c]) - s*float64(mean[c]); math.Abs(float64(b[c])-want) > 1e-6 {
+				t.Errorf("axis %d: bias[%d] = %g, want %g", tc.axis, c, b[c], want)
+			}
+		}
+		for i := range w {
+			c := tc.chanOf(i)
+			s := float64(gamma[c]) / math.Sqrt(float64(variance[c])+eps)
+			if want := float64(w[i]) * s; math.Abs(float64(wf[i])-want) > 1e-5*math.Abs(want) {
+				t.Errorf("axis %d: w'[%d] = %g, want %g (channel %d)", tc.axis, i, wf[i], want, c)
+			}
+		}
+		if w[5] != 6 {
+			t.Fatal("foldBN modified its input")
+		}
+	}
+}
+
+func TestConfigMismatch(t *testing.T) {
+	gen, info := tiny(t)
+	info.Config.Model.NGF = 3
+	if _, err := ONNX(gen, info, DefaultOpset); err == nil || !strings.Contains(err.Error(), "ngf") {
+		t.Errorf("err = %v", err)
 	}
 }
