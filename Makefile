@@ -17,7 +17,7 @@ LDFLAGS   := -ldflags "-X github.com/colorize-dev/colorize/internal/buildinfo.Ve
 # scripts/ort-install adds ONNX Runtime for Node.js (and Debian's nodejs and
 # npm where node or npm is missing) for the exported-model tests.
 DEPS_BUILD := libopenblas-dev
-DEPS_TEST  := python3-torch python3-numpy python3-scipy
+DEPS_TEST  := python3-torch python3-numpy python3-scipy python3-pil
 
 .PHONY: all build build-pure deps test-deps test test-pure lint bench clean
 

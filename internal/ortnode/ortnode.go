@@ -23,8 +23,11 @@ import (
 	"testing"
 )
 
+// Program is the Node.js program Run executes (node run.cjs ORT_DIR
+// JOB.json; see its header), for tests that drive it from another language.
+//
 //go:embed run.cjs
-var program []byte
+var Program []byte
 
 // Runtime is a node binary and an onnxruntime-node installation.
 type Runtime struct {
@@ -143,7 +146,7 @@ func (rt *Runtime) Run(job Job) (*Result, error) {
 	if err := os.WriteFile(jobFile, js, 0o600); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(prog, program, 0o600); err != nil {
+	if err := os.WriteFile(prog, Program, 0o600); err != nil {
 		return nil, err
 	}
 	var stderr strings.Builder
