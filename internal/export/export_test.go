@@ -139,7 +139,7 @@ func withHints(rng *rand.Rand, x []float32, n, h, w int) []float32 {
 	return x
 }
 
-func writeModel(t *testing.T, gen *unet.Generator, info Info, opset int) string {
+func writeModel(t testing.TB, gen *unet.Generator, info Info, opset int) string {
 	t.Helper()
 	m, err := ONNX(gen, info, opset)
 	if err != nil {
