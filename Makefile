@@ -14,8 +14,10 @@ VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -ldflags "-X github.com/colorize-dev/colorize/internal/buildinfo.Version=$(VERSION)"
 
 # Debian packages: what the build needs, and what the tests need besides.
+# scripts/ort-install adds ONNX Runtime for Node.js (and Debian's nodejs and
+# npm where node or npm is missing) for the exported-model tests.
 DEPS_BUILD := libopenblas-dev
-DEPS_TEST  := python3-torch python3-numpy python3-scipy
+DEPS_TEST  := python3-torch python3-numpy python3-scipy python3-pil
 
 .PHONY: all build build-pure deps test-deps test test-pure lint bench clean
 
@@ -33,6 +35,7 @@ deps:
 
 test-deps:
 	./scripts/apt-install $(DEPS_BUILD) $(DEPS_TEST)
+	./scripts/ort-install
 
 # test: lint, both builds, the whole suite with the fast BLAS, and the
 # numerical packages again on the pure-Go BLAS.

@@ -69,3 +69,15 @@ if [ -f bench/fid_features.py ] && has ./internal/fid BenchmarkFeatures; then
 	g=$(gobench "-tags openblas" ./internal/fid BenchmarkFeatures)
 	row "FID features per image (openblas)" "$g" "$t"
 fi
+
+# ONNX Runtime (onnxruntime-node from scripts/ort-install) running the
+# exported depth-8 generator, against colorize in the same benchmark run.
+if [ -f "${COLORIZE_ORT_DIR:-.cache/ort}/node_modules/onnxruntime-node/package.json" ] && has ./internal/export BenchmarkONNXRuntime; then
+	go test -tags openblas -run '^$' -bench '^BenchmarkONNXRuntime$' -benchtime "${STEPS}x" -count 1 ./internal/export >"$out/ort.txt"
+	echo
+	printf '%-34s %12s %12s %8s\n' benchmark colorize_s ort_s ratio
+	for side in 256 512; do
+		awk -v n="BenchmarkONNXRuntime/$side-" '$1 ~ n { for (i = 4; i <= NF; i++) v[$i] = $(i-1);
+			printf "%-34s %12.3f %12.3f %8.2f\n", "infer '"$side"'² depth 8, ORT", v["s/infer-colorize"], v["s/infer-ort"], v["colorize/ort"] }' "$out/ort.txt"
+	done
+fi

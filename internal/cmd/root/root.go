@@ -10,6 +10,7 @@ import (
 
 	comparecmd "github.com/colorize-dev/colorize/internal/cmd/compare"
 	evalcmd "github.com/colorize-dev/colorize/internal/cmd/eval"
+	exportcmd "github.com/colorize-dev/colorize/internal/cmd/export"
 	infercmd "github.com/colorize-dev/colorize/internal/cmd/infer"
 	"github.com/colorize-dev/colorize/internal/cmd/prepare"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
@@ -59,5 +60,6 @@ the one before.`,
 	cmd.AddCommand(comparecmd.NewCmdCompare(f, nil))
 	cmd.AddCommand(prepare.NewCmdPrepare(f, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(f, nil))
+	cmd.AddCommand(exportcmd.NewCmdExport(f, nil))
 	return cmd
 }
