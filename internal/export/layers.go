@@ -57,11 +57,11 @@ func levels(gen *unet.Generator) ([]level, error) {
 		c.weight, c.bias = foldBN(c.weight, c.shape, axis, vals[0], vals[1], vals[2], vals[3], eps)
 		return nil
 	}
-	depth := gen.Cfg.Depth
-	out := make([]level, depth)
-	for i := 1; i <= depth; i++ {
-		p := fmt.Sprintf("level%d", i)
-		l := &out[i-1]
+	blocks := gen.Cfg.Blocks() // the architecture as internal/unet decides it
+	out := make([]level, len(blocks))
+	for i, blk := range blocks {
+		p := blk.Prefix()
+		l := &out[i]
 		var err error
 		l.down.name, l.up.name = p+".conv", p+".convt"
 		if l.down.weight, l.down.shape, err = get(p + ".conv.weight"); err != nil {
@@ -73,12 +73,12 @@ func levels(gen *unet.Generator) ([]level, error) {
 		if len(l.down.shape) != 4 || len(l.up.shape) != 4 {
 			return nil, fmt.Errorf("%s: convolution weights %v and %v are not 4-D", p, l.down.shape, l.up.shape)
 		}
-		if i > 1 && i < depth {
+		if blk.DownNorm {
 			if err := withBN(&l.down, p+".bn", 0); err != nil {
 				return nil, err
 			}
 		}
-		if i == 1 {
+		if !blk.UpNorm {
 			if l.up.bias, _, err = get(p + ".convt.bias"); err != nil {
 				return nil, err
 			}

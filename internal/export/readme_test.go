@@ -16,9 +16,9 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/gan"
 	"github.com/colorize-dev/colorize/internal/imageio"
 	"github.com/colorize-dev/colorize/internal/infer"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/optim"
 	"github.com/colorize-dev/colorize/internal/ortnode"
 )
@@ -62,7 +62,7 @@ func newReadmeFixture(t *testing.T) *readmeFixture {
 	cfg := config.Default()
 	cfg.Data.Size = 32
 	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers = 5, 4, 4, 2
-	m, err := gan.NewModel(gan.NewModelConfig(5, 4, 4, 2, 0.5), 1)
+	m, err := model.New(config.ModelConfig{Depth: 5, NGF: 4, NDF: 4, DLayers: 2, Dropout: 0.5}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

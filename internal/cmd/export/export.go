@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 	"github.com/colorize-dev/colorize/internal/buildinfo"
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
@@ -148,7 +149,7 @@ func exportRun(opts *ExportOptions) error {
 	if err != nil {
 		return fmt.Errorf("export %s: %w", file, err)
 	}
-	if err := checkpoint.WriteFileAtomic(opts.Output, b); err != nil {
+	if err := atomicfile.WriteFile(opts.Output, b); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "wrote %s: ONNX opset %d, %.1f MB; input [N, 5, H, W] with H and W multiples of %d\n",

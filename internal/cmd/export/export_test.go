@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
 	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/optim"
 	"github.com/colorize-dev/colorize/internal/safetensors"
 )
@@ -20,7 +21,7 @@ func writeCheckpoint(t *testing.T, dir string, cfgNGF, weightsNGF int) string {
 	cfg := config.Default()
 	cfg.Data.Size = 32
 	cfg.Model.Depth, cfg.Model.NGF, cfg.Model.NDF, cfg.Model.DLayers = 5, cfgNGF, 4, 2
-	m, err := gan.NewModel(gan.NewModelConfig(5, weightsNGF, 4, 2, 0.5), 1)
+	m, err := model.New(config.ModelConfig{Depth: 5, NGF: weightsNGF, NDF: 4, DLayers: 2, Dropout: 0.5}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestClearErrors(t *testing.T) {
 	}
 	// A checkpoint oddly named .onnx is not overwritten by its own export.
 	odd := filepath.Join(dir, "ckpt.onnx")
-	if err := checkpoint.CopyAtomic(good, odd); err != nil {
+	if err := atomicfile.Copy(good, odd); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := run(t, "--checkpoint", odd, "-o", odd, "--force"); err == nil || !strings.Contains(err.Error(), "checkpoint itself") {
