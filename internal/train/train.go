@@ -18,6 +18,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/gan"
 	"github.com/colorize-dev/colorize/internal/loss"
 	"github.com/colorize-dev/colorize/internal/progress"
+	"github.com/colorize-dev/colorize/internal/runlock"
 )
 
 // Options configure one training run.
@@ -62,6 +63,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := os.MkdirAll(filepath.Join(out, "samples"), 0o755); err != nil {
 		return Result{}, fmt.Errorf("run folder: %w", err)
 	}
+	// One writer per run folder; `colorize serve` shows the lock as "training now".
+	lock, err := runlock.Acquire(out)
+	if err != nil {
+		return Result{}, err
+	}
+	defer lock.Release()
 	kind, err := loss.ByName(cfg.Train.Loss)
 	if err != nil {
 		return Result{}, fmt.Errorf("config key \"train.loss\": %w", err)

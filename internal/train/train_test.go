@@ -13,6 +13,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/gan"
+	"github.com/colorize-dev/colorize/internal/runlock"
 )
 
 // tinyConfig trains a small model on the openmoji subset that ships with
@@ -238,5 +239,26 @@ func TestNonFiniteLossStops(t *testing.T) {
 	}
 	if v := m.Gen.Params.Tensor("level1.conv.weight").Data().([]float32)[0]; math.IsNaN(float64(v)) {
 		t.Fatal("the saved checkpoint holds the NaN")
+	}
+}
+
+func TestRunFolderInUseIsRefused(t *testing.T) {
+	out := t.TempDir()
+	l, err := runlock.Acquire(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	_, err = Run(context.Background(), Options{Config: tinyConfig(t, out, 2)})
+	var held *runlock.HeldError
+	if !errors.As(err, &held) {
+		t.Fatalf("training into a locked run folder: err = %v, want a *runlock.HeldError", err)
+	}
+	l.Release()
+	if _, err := Run(context.Background(), Options{Config: tinyConfig(t, out, 2)}); err != nil {
+		t.Fatalf("after the lock was released: %v", err)
+	}
+	if held, _, _ := runlock.Probe(out); held {
+		t.Error("the run folder is still locked after training ended")
 	}
 }
