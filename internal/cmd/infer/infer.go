@@ -2,11 +2,9 @@
 package infer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"sort"
@@ -193,11 +191,11 @@ func colorizeOne(c *infer.Colorizer, in, out string, hint image.Image, points []
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
+	b, err := infer.EncodePNG(img)
+	if err != nil {
 		return fmt.Errorf("%s: %w", out, err)
 	}
-	return checkpoint.WriteFileAtomic(out, buf.Bytes())
+	return checkpoint.WriteFileAtomic(out, b)
 }
 
 func outputPath(opts *InferOptions, in string) string {
