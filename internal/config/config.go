@@ -16,6 +16,9 @@ type Config struct {
 	Model ModelConfig `mapstructure:"model"`
 	Train TrainConfig `mapstructure:"train"`
 	Eval  EvalConfig  `mapstructure:"eval"`
+	Serve ServeConfig `mapstructure:"serve"`
+	// Limits bound what colorize accepts from outside.
+	Limits LimitsConfig `mapstructure:"limits"`
 }
 
 // DataConfig says where the training images are and how they are loaded.
@@ -111,6 +114,42 @@ type EvalConfig struct {
 	Batch int `mapstructure:"batch"`
 }
 
+// ServeConfig configures `colorize serve`, the local web app. The bearer
+// token is deliberately not a key: keys are stored in every checkpoint and
+// run folder (it comes from --token or COLORIZE_SERVE_TOKEN).
+type ServeConfig struct {
+	// Addr is the listening address; anything but loopback needs --allow-remote.
+	Addr string `mapstructure:"addr"`
+	// Runs is the folder whose runs and checkpoints are offered and shown.
+	Runs string `mapstructure:"runs"`
+	// Checkpoint is the default model (a file or a run folder); empty means
+	// the best checkpoint of the newest run under Runs.
+	Checkpoint string `mapstructure:"checkpoint"`
+	// MaxUpload bounds a request body, in MiB.
+	MaxUpload int `mapstructure:"max_upload"`
+	// Workers is the number of inferences run at once.
+	Workers int `mapstructure:"workers"`
+	// Queue is the number of requests that may wait for a worker; more get 503.
+	Queue int `mapstructure:"queue"`
+	// Models is the number of loaded models kept in memory (at least Workers).
+	Models int `mapstructure:"models"`
+	// MaxSide caps the longer side the generator sees, as infer --max-side (0 = none).
+	MaxSide int `mapstructure:"max_side"`
+	// ReadTimeout, WriteTimeout and IdleTimeout are the server's timeouts in
+	// seconds: reading a request, the whole exchange (queueing included),
+	// and an idle keep-alive connection.
+	ReadTimeout  float64 `mapstructure:"read_timeout"`
+	WriteTimeout float64 `mapstructure:"write_timeout"`
+	IdleTimeout  float64 `mapstructure:"idle_timeout"`
+}
+
+// LimitsConfig bounds the resources one input may claim.
+type LimitsConfig struct {
+	// MaxPixels is the largest image (width × height) accepted, checked from
+	// the file's header before it is decoded.
+	MaxPixels int `mapstructure:"max_pixels"`
+}
+
 // Default returns the configuration used when a key is not set anywhere.
 // The training defaults are the paper's (Adam lr 1e-4, β1 0.9, β2 0.99, λ 100,
 // batch 4, compensated L1) at 128² with the pix2pix networks.
@@ -132,5 +171,10 @@ func Default() Config {
 			Out: "runs/colorize",
 		},
 		Eval: EvalConfig{Dims: 2048, Batch: 16},
+		Serve: ServeConfig{
+			Addr: "127.0.0.1:7860", Runs: "runs", MaxUpload: 32, Workers: 1, Queue: 16, Models: 2,
+			MaxSide: 1024, ReadTimeout: 60, WriteTimeout: 300, IdleTimeout: 120,
+		},
+		Limits: LimitsConfig{MaxPixels: 64_000_000},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -102,7 +103,7 @@ func applyEnv(v *viper.Viper, kinds map[string]reflect.Kind) error {
 	}
 	for _, kv := range os.Environ() {
 		name, val, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, EnvPrefix+"_") {
+		if !strings.HasPrefix(name, EnvPrefix+"_") || slices.Contains(SecretEnv, name) {
 			continue
 		}
 		key, ok := byEnv[name]
@@ -116,6 +117,11 @@ func applyEnv(v *viper.Viper, kinds map[string]reflect.Kind) error {
 	}
 	return nil
 }
+
+// SecretEnv lists the COLORIZE_* variables that are not config keys:
+// secrets, which commands read themselves so that they are never stored with
+// a run's configuration.
+var SecretEnv = []string{"COLORIZE_SERVE_TOKEN"}
 
 // EnvName is the environment variable that overrides key.
 func EnvName(key string) string {
@@ -301,5 +307,15 @@ func (c Config) Validate() error {
 	check(c.Train.KeepLast >= 1, "train.keep_last", "must be ≥ 1, got %d", c.Train.KeepLast)
 	check(c.Eval.Dims == 64 || c.Eval.Dims == 192 || c.Eval.Dims == 768 || c.Eval.Dims == 2048, "eval.dims", "must be 64, 192, 768 or 2048, got %d", c.Eval.Dims)
 	check(c.Eval.Batch >= 1, "eval.batch", "must be ≥ 1, got %d", c.Eval.Batch)
+	check(c.Serve.Addr != "", "serve.addr", "must be host:port, got an empty string")
+	check(c.Serve.MaxUpload >= 1 && c.Serve.MaxUpload <= 4096, "serve.max_upload", "must be in [1, 4096] MiB, got %d", c.Serve.MaxUpload)
+	check(c.Serve.Workers >= 1 && c.Serve.Workers <= 64, "serve.workers", "must be in [1, 64], got %d", c.Serve.Workers)
+	check(c.Serve.Queue >= 0 && c.Serve.Queue <= 4096, "serve.queue", "must be in [0, 4096], got %d", c.Serve.Queue)
+	check(c.Serve.Models >= c.Serve.Workers && c.Serve.Models <= 64, "serve.models", "must be in [serve.workers (%d), 64]: every worker holds one model, got %d", c.Serve.Workers, c.Serve.Models)
+	check(c.Serve.MaxSide >= 0, "serve.max_side", "must be ≥ 0, got %d", c.Serve.MaxSide)
+	check(c.Serve.ReadTimeout > 0, "serve.read_timeout", "must be > 0 seconds, got %g", c.Serve.ReadTimeout)
+	check(c.Serve.WriteTimeout > 0, "serve.write_timeout", "must be > 0 seconds, got %g", c.Serve.WriteTimeout)
+	check(c.Serve.IdleTimeout > 0, "serve.idle_timeout", "must be > 0 seconds, got %g", c.Serve.IdleTimeout)
+	check(c.Limits.MaxPixels >= 1, "limits.max_pixels", "must be ≥ 1, got %d", c.Limits.MaxPixels)
 	return errors.Join(errs...)
 }

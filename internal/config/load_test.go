@@ -162,3 +162,23 @@ func TestYAMLLoadsBack(t *testing.T) {
 		t.Fatalf("YAML round trip:\n got %+v\nwant %+v", got, c)
 	}
 }
+
+func TestServeKeysAndTheSecretToken(t *testing.T) {
+	t.Setenv("COLORIZE_SERVE_TOKEN", "s3cret") // not a key, and not an error
+	t.Setenv("COLORIZE_SERVE_WORKERS", "2")
+	t.Setenv("COLORIZE_SERVE_MODELS", "3")
+	cfg, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Serve.Workers != 2 || cfg.Serve.Models != 3 || cfg.Serve.Addr != "127.0.0.1:7860" {
+		t.Fatalf("serve = %+v", cfg.Serve)
+	}
+	if strings.Contains(cfg.JSON(), "s3cret") || strings.Contains(cfg.YAML(), "s3cret") {
+		t.Fatal("the token reached the stored configuration")
+	}
+	t.Setenv("COLORIZE_SERVE_MODELS", "1")
+	if _, err := Load(""); err == nil || !strings.Contains(err.Error(), "serve.models") {
+		t.Fatalf("fewer models than workers: err = %v", err)
+	}
+}
