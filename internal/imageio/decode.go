@@ -67,14 +67,27 @@ func DecodeConfig(path string) (image.Config, string, error) {
 		return image.Config{}, "", err
 	}
 	defer f.Close()
-	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
-	if errors.Is(err, image.ErrFormat) {
-		err = ErrUnsupported
-	}
+	cfg, format, err := DecodeConfigReader(f)
 	if err != nil {
 		return image.Config{}, "", fmt.Errorf("decode %s: %w", path, err)
 	}
 	return cfg, format, nil
+}
+
+// DecodeConfigReader reads only the header of one image from r: its size
+// and color model, so a size limit can be checked before decoding.
+// Content that is not an image in a supported format gives ErrUnsupported.
+func DecodeConfigReader(r io.Reader) (cfg image.Config, format string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			cfg, format, err = image.Config{}, "", fmt.Errorf("corrupt image header (decoder panicked: %v)", p)
+		}
+	}()
+	cfg, format, err = image.DecodeConfig(bufio.NewReader(r))
+	if errors.Is(err, image.ErrFormat) {
+		return image.Config{}, "", ErrUnsupported
+	}
+	return cfg, format, err
 }
 
 // to8 rounds a 16-bit sample to 8 bits.

@@ -247,3 +247,18 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 0xff
 	return c
 }
+
+func TestDecodeConfigReaderReadsTheHeaderOnly(t *testing.T) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 300, 200))); err != nil {
+		t.Fatal(err)
+	}
+	// The header is all it needs: the pixel data is cut off.
+	cfg, format, err := DecodeConfigReader(bytes.NewReader(buf.Bytes()[:64]))
+	if err != nil || cfg.Width != 300 || cfg.Height != 200 || format != "png" {
+		t.Fatalf("%+v %q %v", cfg, format, err)
+	}
+	if _, _, err := DecodeConfigReader(strings.NewReader("hello, not an image")); err != ErrUnsupported {
+		t.Fatalf("text: err = %v, want ErrUnsupported", err)
+	}
+}
