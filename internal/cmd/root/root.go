@@ -12,6 +12,7 @@ import (
 	evalcmd "github.com/colorize-dev/colorize/internal/cmd/eval"
 	infercmd "github.com/colorize-dev/colorize/internal/cmd/infer"
 	"github.com/colorize-dev/colorize/internal/cmd/prepare"
+	servecmd "github.com/colorize-dev/colorize/internal/cmd/serve"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
@@ -56,5 +57,6 @@ the one before.`,
 	cmd.AddCommand(comparecmd.NewCmdCompare(f, nil))
 	cmd.AddCommand(prepare.NewCmdPrepare(f, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(f, nil))
+	cmd.AddCommand(servecmd.NewCmdServe(f, nil))
 	return cmd
 }
