@@ -18,7 +18,7 @@ func TestModelsListsCheckpointsWithStepAndValL1(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	var got struct {
-		Models []modelJSON
+		Models  []modelJSON
 		Default string
 		Limits  limitsJSON
 	}

@@ -263,7 +263,9 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, ln, s, Timeouts{Read: 10 * time.Second, Write: time.Minute, Idle: time.Minute, Shutdown: time.Minute}) }()
+	go func() {
+		served <- Serve(ctx, ln, s, Timeouts{Read: 10 * time.Second, Write: time.Minute, Idle: time.Minute, Shutdown: time.Minute})
+	}()
 
 	body, ct := form(t, map[string][]byte{"sketch": encodePNG(t, sketch(32, 32))}, nil)
 	type answer struct {
