@@ -108,11 +108,29 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	md := raw.Metadata
-	if md["format"] != Format {
-		return nil, fmt.Errorf("checkpoint %s: not a colorize checkpoint (format %q, want %q)", path, md["format"], Format)
+	meta, err := parseMeta(path, raw.Metadata)
+	if err != nil {
+		return nil, err
 	}
-	f := &File{Path: path, raw: raw}
+	return &File{Path: path, Meta: meta, raw: raw}, nil
+}
+
+// ReadMeta reads only the metadata of the checkpoint at path (step,
+// validation L1, configuration), not its tensors: cheap enough to list every
+// checkpoint of every run.
+func ReadMeta(path string) (Meta, error) {
+	md, err := safetensors.ReadMetadata(path)
+	if err != nil {
+		return Meta{}, fmt.Errorf("checkpoint: %w", err)
+	}
+	return parseMeta(path, md)
+}
+
+func parseMeta(path string, md map[string]string) (Meta, error) {
+	if md["format"] != Format {
+		return Meta{}, fmt.Errorf("checkpoint %s: not a colorize checkpoint (format %q, want %q)", path, md["format"], Format)
+	}
+	var f Meta
 	var errs []error
 	atoi := func(k string) int {
 		v, err := strconv.Atoi(md[k])
@@ -132,11 +150,12 @@ func Read(path string) (*File, error) {
 	f.ValL1, f.BestValL1 = atof("val_l1"), atof("best_val_l1")
 	atoi("adam_G_t")
 	atoi("adam_D_t")
+	var err error
 	if f.Config, err = config.FromJSON(md["config"]); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		return Meta{}, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return f, nil
 }

@@ -146,3 +146,26 @@ func TestFailedSaveKeepsPreviousCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestReadMetaMatchesRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	s := tinyState(t, 1, 4)
+	if err := Save(path, s); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMeta(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Step != f.Step || m.ValL1 != f.ValL1 || !math.IsInf(m.BestValL1, 1) || m.Config != f.Config {
+		t.Fatalf("ReadMeta %+v, Read %+v", m, f.Meta)
+	}
+	os.WriteFile(path, []byte("not a checkpoint at all"), 0o644)
+	if _, err := ReadMeta(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("garbage: err = %v", err)
+	}
+}

@@ -39,6 +39,8 @@
 // dropout units (same seed, same picture).
 //
 // One inference graph is built per padded input shape and dropout setting and
-// cached by the Colorizer, so a folder of same-size sketches builds one graph.
-// A Colorizer is not safe for concurrent use.
+// cached by the Colorizer, so a folder of same-size sketches builds one graph;
+// Colorizer.MaxGraphs bounds the cache for servers that see every size.
+// A Colorizer is not safe for concurrent use. EncodePNG is the one PNG
+// encoding of results, shared by every front end.
 package infer

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
@@ -30,9 +31,14 @@ type Colorizer struct {
 	Dropout bool
 	// Seed selects the dropout units when Dropout is on; it starts as the
 	// checkpoint's seed.
-	Seed    uint64
-	gen     *unet.Generator
-	runners map[runnerKey]*unet.Runner
+	Seed uint64
+	// MaxGraphs, if positive, bounds the cached inference graphs: building
+	// one more closes the least recently used. 0 keeps every graph (a CLI
+	// run sees few sizes; a server sees any).
+	MaxGraphs int
+	gen       *unet.Generator
+	runners   map[runnerKey]*unet.Runner
+	recent    []runnerKey // cached graphs, least recently used first
 }
 
 // runnerKey identifies a cached inference graph.
@@ -67,7 +73,11 @@ func (c *Colorizer) Close() {
 	for _, r := range c.runners {
 		r.Close()
 	}
+	c.runners, c.recent = map[runnerKey]*unet.Runner{}, nil
 }
+
+// Graphs returns the number of cached inference graphs.
+func (c *Colorizer) Graphs() int { return len(c.runners) }
 
 // Request is one sketch to colorize.
 type Request struct {
@@ -181,12 +191,20 @@ func (c *Colorizer) run(in []float32, pw, ph int) ([]float32, error) {
 	key := runnerKey{pw, ph, c.Dropout}
 	r, ok := c.runners[key]
 	if !ok {
+		for c.MaxGraphs > 0 && len(c.recent) >= c.MaxGraphs {
+			c.runners[c.recent[0]].Close()
+			delete(c.runners, c.recent[0])
+			c.recent = c.recent[1:]
+		}
 		var err error
 		if r, err = unet.NewRunner(c.gen, 1, ph, pw, c.Dropout); err != nil {
 			return nil, fmt.Errorf("build the %dx%d inference graph: %w", pw, ph, err)
 		}
 		c.runners[key] = r
+	} else {
+		c.recent = slices.DeleteFunc(c.recent, func(k runnerKey) bool { return k == key })
 	}
+	c.recent = append(c.recent, key)
 	return r.Run(in, c.Seed)
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/colorize-dev/colorize/internal/atomicfile"
 	"github.com/colorize-dev/colorize/internal/checkpoint"
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/model"
@@ -271,5 +272,34 @@ func TestDropout(t *testing.T) {
 	}
 	if !bytes.Equal(on1, on1again) {
 		t.Error("same seed, different pictures")
+	}
+}
+
+func TestMaxGraphsBoundsTheGraphCache(t *testing.T) {
+	c, err := Open(tinyCheckpoint(t, 5, 4, 0.5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.MaxGraphs = 2
+	colorize := func(w int) image.Image {
+		img, err := c.Colorize(Request{Sketch: sketch(w, 32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	first := colorize(32)
+	for _, w := range []int{64, 96, 32, 128, 160} {
+		colorize(w)
+		if n := c.Graphs(); n > 2 {
+			t.Fatalf("%d graphs cached with MaxGraphs 2", n)
+		}
+	}
+	// A rebuilt graph gives the same picture as the evicted one did.
+	a, _ := atomicfile.EncodePNG(first)
+	b, _ := atomicfile.EncodePNG(colorize(32))
+	if !bytes.Equal(a, b) {
+		t.Fatal("the 32×32 result changed after its graph was evicted and rebuilt")
 	}
 }

@@ -248,3 +248,36 @@ func ReadFile(path string) (File, error) {
 	}
 	return f, nil
 }
+
+// ReadMetadata reads only the header of the safetensors file at path and
+// returns its "__metadata__" map, without reading the tensors.
+func ReadMetadata(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var lenBuf [8]byte
+	if _, err := io.ReadFull(f, lenBuf[:]); err != nil {
+		return nil, fmt.Errorf("%s: truncated: not even a header length", path)
+	}
+	hlen := binary.LittleEndian.Uint64(lenBuf[:])
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if hlen > maxHeader || hlen > uint64(st.Size()-8) {
+		return nil, fmt.Errorf("%s: corrupt or truncated: header length %d, file has %d bytes", path, hlen, st.Size())
+	}
+	header := make([]byte, hlen)
+	if _, err := io.ReadFull(f, header); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var raw struct {
+		Metadata map[string]string `json:"__metadata__"`
+	}
+	if err := json.Unmarshal(header, &raw); err != nil {
+		return nil, fmt.Errorf("%s: corrupt header: %w", path, err)
+	}
+	return raw.Metadata, nil
+}

@@ -105,3 +105,30 @@ for k in sorted(h):
 		t.Fatalf("python read:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+func TestReadMetadataReadsOnlyTheHeader(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, sample()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.safetensors")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md, err := ReadMetadata(path)
+	if err != nil || !reflect.DeepEqual(md, sample().Metadata) {
+		t.Fatalf("metadata %v, err %v; want %v", md, err, sample().Metadata)
+	}
+	// The tensors are not read: a file cut right after its header still
+	// gives its metadata, and a cut header is an error naming the file.
+	hlen := binary.LittleEndian.Uint64(buf.Bytes()[:8])
+	os.WriteFile(path, buf.Bytes()[:8+hlen], 0o644)
+	if _, err := ReadMetadata(path); err != nil {
+		t.Errorf("header only: %v", err)
+	}
+	os.WriteFile(path, buf.Bytes()[:8+hlen-1], 0o644)
+	if _, err := ReadMetadata(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("cut header: err = %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	exportcmd "github.com/colorize-dev/colorize/internal/cmd/export"
 	infercmd "github.com/colorize-dev/colorize/internal/cmd/infer"
 	"github.com/colorize-dev/colorize/internal/cmd/prepare"
+	servecmd "github.com/colorize-dev/colorize/internal/cmd/serve"
 	traincmd "github.com/colorize-dev/colorize/internal/cmd/train"
 	"github.com/colorize-dev/colorize/internal/cmd/version"
 	"github.com/colorize-dev/colorize/internal/cmdutil"
@@ -61,5 +62,6 @@ the one before.`,
 	cmd.AddCommand(prepare.NewCmdPrepare(f, nil))
 	cmd.AddCommand(evalcmd.NewCmdEval(f, nil))
 	cmd.AddCommand(exportcmd.NewCmdExport(f, nil))
+	cmd.AddCommand(servecmd.NewCmdServe(f, nil))
 	return cmd
 }
