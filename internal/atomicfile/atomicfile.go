@@ -42,7 +42,7 @@ func injected(path string) error {
 // any failure the previous file at path is left as it was.
 func Write(path string, write func(w io.Writer) error) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -80,6 +80,28 @@ func Write(path string, write func(w io.Writer) error) error {
 	ok = true
 	syncDir(dir)
 	return nil
+}
+
+// tempPattern is the name of Write's temporary files: hidden, and tagged so
+// that RemoveStale never touches anything else.
+func tempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
+
+// RemoveStale deletes the temporary files that writes into dir left behind
+// when their process was killed (kill -9, power loss) and returns how many.
+// Call it only while no other process writes into dir (a run-folder lock).
+func RemoveStale(dir string) (int, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !os.IsNotExist(err) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // WriteFile replaces path with data.

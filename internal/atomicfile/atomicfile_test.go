@@ -80,3 +80,18 @@ func TestWritePNGAndCopy(t *testing.T) {
 		t.Fatal("write into a missing folder succeeded")
 	}
 }
+
+func TestRemoveStaleDeletesOnlyTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{".a.png.tmp-123", ".b.safetensors.tmp-9", "a.png", ".hidden"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
+	n, err := RemoveStale(dir)
+	if err != nil || n != 2 {
+		t.Fatalf("removed %d, %v; want 2", n, err)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 2 {
+		t.Errorf("left %d entries, want a.png and .hidden", len(left))
+	}
+}

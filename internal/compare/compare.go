@@ -82,6 +82,9 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer lock.Release()
+	if _, err := atomicfile.RemoveStale(opts.Out); err != nil {
+		return nil, err
+	}
 	res := &Result{Config: opts.Config}
 	for s := 0; s < opts.Seeds; s++ {
 		seed := opts.Config.Seed + int64(s)

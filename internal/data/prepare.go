@@ -18,6 +18,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/modelio"
 	"github.com/colorize-dev/colorize/internal/parallel"
 	"github.com/colorize-dev/colorize/internal/progress"
+	"github.com/colorize-dev/colorize/internal/runlock"
 )
 
 // SheetFile is the contact sheet's name inside a prepared folder.
@@ -72,6 +73,18 @@ func Prepare(ctx context.Context, cfg config.Config, opts PrepareOptions) (Prepa
 	for _, sub := range []string{"line", "hint", "color"} {
 		if err := os.MkdirAll(filepath.Join(opts.Out, sub), 0o755); err != nil {
 			return rep, fmt.Errorf("create %s: %w", filepath.Join(opts.Out, sub), err)
+		}
+	}
+	// One writer per output folder; a rerun after kill -9 first removes the
+	// temporary files the killed run left.
+	lock, err := runlock.Acquire(opts.Out)
+	if err != nil {
+		return rep, err
+	}
+	defer lock.Release()
+	for _, sub := range []string{"", "line", "hint", "color"} {
+		if _, err := atomicfile.RemoveStale(filepath.Join(opts.Out, sub)); err != nil {
+			return rep, err
 		}
 	}
 

@@ -81,6 +81,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := claimFolder(out, opts); err != nil {
 		return Result{}, err
 	}
+	// Temporary files of a writer killed mid-write (the lock says none runs).
+	for _, d := range []string{out, filepath.Join(out, "samples")} {
+		if _, err := atomicfile.RemoveStale(d); err != nil {
+			return Result{}, err
+		}
+	}
 	kind, err := loss.ByName(cfg.Train.Loss)
 	if err != nil {
 		return Result{}, fmt.Errorf("config key \"train.loss\": %w", err)

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/colorize-dev/colorize/internal/atomicfile"
@@ -372,5 +373,61 @@ func TestFailedWritesLeaveAResumableRun(t *testing.T) {
 				t.Fatalf("resume after the failure: step %d, %v", res.Step, err)
 			}
 		})
+	}
+}
+
+// TestFullDiskLeavesAResumableRun trains on a real, nearly full file system
+// (a size-limited tmpfs; needs root, skipped where mounting is refused):
+// the write that runs out of space is an error naming its file, the
+// checkpoint before it stays loadable, and once space is freed --resume
+// finishes the run.
+func TestFullDiskLeavesAResumableRun(t *testing.T) {
+	probe := t.TempDir()
+	if _, err := Run(context.Background(), Options{Config: tinyConfig(t, probe, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(probe, checkpoint.StepName(2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckptSize := st.Size()
+
+	mnt := t.TempDir()
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=16m"); err != nil {
+		if os.Getenv("CI") == "true" && os.Geteuid() == 0 {
+			t.Fatalf("CI runs as root but cannot mount a tmpfs: %v", err)
+		}
+		t.Skipf("cannot mount a tmpfs here (needs root): %v", err)
+	}
+	defer syscall.Unmount(mnt, 0)
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(mnt, &fs); err != nil {
+		t.Fatal(err)
+	}
+	// Leave room for the first checkpoint and the small files, not for two.
+	room := ckptSize*3/2 + 256<<10
+	filler := filepath.Join(mnt, "filler")
+	if err := os.WriteFile(filler, make([]byte, int64(fs.Bavail)*fs.Bsize-room), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(mnt, "run")
+	cfg := tinyConfig(t, out, 8)
+	_, err = Run(context.Background(), Options{Config: cfg})
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), out) {
+		t.Fatalf("training onto a full disk: err = %v, want ENOSPC naming a file in %s", err, out)
+	}
+	t.Logf("out of space: %v", err)
+	latest, _ := checkpoint.Latest(out)
+	f, err := checkpoint.Read(latest)
+	if err != nil || f.Step < 2 {
+		t.Fatalf("newest checkpoint %q after the failure: %v", latest, err)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(out, ".*.tmp-*")); len(tmp) > 0 {
+		t.Errorf("temporary files left behind: %v", tmp)
+	}
+	os.Remove(filler)
+	res, err := Run(context.Background(), Options{Config: cfg, Resume: true})
+	if err != nil || res.Step != 8 {
+		t.Fatalf("resume once space is free: step %d, %v", res.Step, err)
 	}
 }
