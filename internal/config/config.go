@@ -42,6 +42,10 @@ type DataConfig struct {
 	Cache bool `mapstructure:"cache"`
 	// Flip enables random horizontal flips during training.
 	Flip bool `mapstructure:"flip"`
+	// LineArt says where line art comes from: "auto" (a paired folder's
+	// line/ drawings, XDoG for a color-only folder) or "xdog" (always
+	// synthesised from the color images, drawings ignored).
+	LineArt string `mapstructure:"line_art"`
 	// CropScale is the smallest side of the random crop, as a share of the image side (1 = no crop).
 	CropScale float64 `mapstructure:"crop_scale"`
 }
@@ -152,6 +156,12 @@ type LimitsConfig struct {
 	MaxPixels int `mapstructure:"max_pixels"`
 }
 
+// Values of data.line_art.
+const (
+	LineArtAuto = "auto"
+	LineArtXDoG = "xdog"
+)
+
 // Default returns the configuration used when a key is not set anywhere.
 // The training defaults are the paper's (Adam lr 1e-4, β1 0.9, β2 0.99, λ 100,
 // batch 4, compensated L1) at 128² with the pix2pix networks.
@@ -159,7 +169,7 @@ func Default() Config {
 	return Config{
 		Seed: 1,
 		Data: DataConfig{
-			Size: 128, ValFraction: 0.05, Workers: 2, Prefetch: 4, Cache: true,
+			Size: 128, ValFraction: 0.05, LineArt: LineArtAuto, Workers: 2, Prefetch: 4, Cache: true,
 			Flip: true, CropScale: 0.85,
 		},
 		Hints: HintConfig{MinCount: 1, MaxCount: 16, Patch: 5, NoneProb: 0.1},

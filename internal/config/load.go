@@ -304,6 +304,7 @@ func (c Config) Validate() error {
 	check(c.Data.MaxVal >= 0, "data.max_val", "must be ≥ 0, got %d", c.Data.MaxVal)
 	check(c.Data.Workers >= 1 && c.Data.Workers <= 64, "data.workers", "must be in [1, 64], got %d", c.Data.Workers)
 	check(c.Data.Prefetch >= 1 && c.Data.Prefetch <= 256, "data.prefetch", "must be in [1, 256], got %d", c.Data.Prefetch)
+	check(c.Data.LineArt == LineArtAuto || c.Data.LineArt == LineArtXDoG, "data.line_art", "must be %q or %q, got %q", LineArtAuto, LineArtXDoG, c.Data.LineArt)
 	check(c.Data.CropScale > 0 && c.Data.CropScale <= 1, "data.crop_scale", "must be in (0, 1], got %g", c.Data.CropScale)
 	check(c.Hints.MinCount >= 0, "hints.min_count", "must be ≥ 0, got %d", c.Hints.MinCount)
 	check(c.Hints.MaxCount >= c.Hints.MinCount, "hints.max_count", "must be ≥ hints.min_count (%d), got %d", c.Hints.MinCount, c.Hints.MaxCount)

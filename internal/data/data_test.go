@@ -713,3 +713,52 @@ func TestHintsOnOpenmojiLieInsideRegions(t *testing.T) {
 		t.Errorf("only %.1f%% of %d patches lie on a flat color region", 100*share, patches)
 	}
 }
+
+// TestValWithHintsPlacesExactlyNPatches: the hint axis gives every
+// validation example exactly n patches (none for 0), the same on every call.
+func TestValWithHintsPlacesExactlyNPatches(t *testing.T) {
+	d := openFixture(t, 20, 32, func(c *config.Config) { c.Data.ValFraction = 0.3 })
+	masked := func(n int) []int {
+		bs, err := d.ValWithHints(3, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int
+		for _, b := range bs {
+			hw := b.H * b.W
+			for i := 0; i < b.N; i++ {
+				_, hint, _ := b.Example(i)
+				c := 0
+				for _, m := range hint[3*hw:] {
+					if m == 1 {
+						c++
+					}
+				}
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	if _, err := d.ValWithHints(3, -1); err == nil {
+		t.Error("negative hint count accepted")
+	}
+	none, one, many := masked(0), masked(1), masked(16)
+	if !reflect.DeepEqual(one, masked(1)) {
+		t.Fatal("the hint axis differs between calls")
+	}
+	if len(none) == 0 {
+		t.Fatal("the fixture has no validation examples")
+	}
+	patch := d.cfg.Hints.Patch * d.cfg.Hints.Patch
+	sumOne, sumMany := 0, 0
+	for i := range none {
+		// Squares may overlap (a small colored region draws them together).
+		if none[i] != 0 || one[i] == 0 || one[i] > patch || many[i] < one[i] || many[i] > 16*patch {
+			t.Errorf("example %d: masked pixels %d / %d / %d for 0 / 1 / 16 hints (patch %d)", i, none[i], one[i], many[i], patch)
+		}
+		sumOne, sumMany = sumOne+one[i], sumMany+many[i]
+	}
+	if sumMany < 4*sumOne {
+		t.Errorf("16 hints mask %d pixels in all, 1 hint %d: want several times more", sumMany, sumOne)
+	}
+}

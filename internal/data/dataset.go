@@ -74,6 +74,11 @@ func Open(cfg config.Config, opt Options) (*Dataset, error) {
 	if len(scan.Items) == 0 {
 		return nil, fmt.Errorf("data folder %s: no images found", scan.Dir)
 	}
+	if cfg.Data.LineArt == config.LineArtXDoG { // drawn line art ignored
+		for i := range scan.Items {
+			scan.Items[i].Line = ""
+		}
+	}
 	train, val, unknown, err := Split(scan.Items, cfg.Data.ValFraction, cfg.Data.SplitFile)
 	if err != nil {
 		return nil, err
@@ -180,6 +185,29 @@ func (d *Dataset) raw(e entry) (*Raw, error) {
 // sample drawn from a generator seeded by the example's name alone: the same
 // on every call, every run and every seed, so validation curves compare.
 func (d *Dataset) Val(batch int) ([]*modelio.Batch, error) {
+	return d.renderVal(batch, func(r *Raw, name string, line, hint, color []float32) {
+		renderFixed(r, name, d.cfg.Data.Size, d.cfg.Hints, line, hint, color)
+	})
+}
+
+// ValWithHints is Val with exactly n hint patches on every example (n ≥ 0;
+// hint files are ignored), placed by the same generator seeded by the
+// example's name: one point of the hint axis, from no hints to dense hints,
+// identical in every run.
+func (d *Dataset) ValWithHints(batch, n int) ([]*modelio.Batch, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("hint count %d < 0", n)
+	}
+	hc := config.HintConfig{MinCount: n, MaxCount: n, Patch: d.cfg.Hints.Patch}
+	size := d.cfg.Data.Size
+	return d.renderVal(batch, func(r *Raw, name string, line, hint, color []float32) {
+		render(r, centerView(r), size, line, color)
+		sampleHints(valRNG(name), hc, line, color, size, hint)
+	})
+}
+
+// renderVal renders the validation set in batches with fill.
+func (d *Dataset) renderVal(batch int, fill func(r *Raw, name string, line, hint, color []float32)) ([]*modelio.Batch, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("validation batch size %d < 1", batch)
 	}
@@ -195,7 +223,7 @@ func (d *Dataset) Val(batch int) ([]*modelio.Batch, error) {
 				return nil, err
 			}
 			line, hint, color := b.Example(i - lo)
-			renderFixed(r, d.val[i].item.Name, size, d.cfg.Hints, line, hint, color)
+			fill(r, d.val[i].item.Name, line, hint, color)
 			b.Names[i-lo] = d.val[i].item.Name
 		}
 		out = append(out, b)

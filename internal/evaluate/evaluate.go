@@ -39,6 +39,12 @@ type Options struct {
 	MaxImages  int
 	Batch      int
 	SaveDir    string
+	// HintCounts adds the hint axis: every measure again with exactly n
+	// hints on every image for each n (Report.HintAxis), hints fixed per
+	// image name as in validation.
+	HintCounts []int
+	// PerImage keeps each image's measures (metrics.Score.PerImage).
+	PerImage bool
 
 	// Folder mode: Real is a folder of images or a .npz statistics file
 	// (FID only), Fake a folder of images; SaveStats, if set, receives the
@@ -67,6 +73,15 @@ type Report struct {
 	Checkpoint string `json:"checkpoint"`
 	Data       string `json:"data"`
 	Step       int    `json:"step"`
+	metrics.Score
+	Dist
+	// HintAxis holds the measures at each of Options.HintCounts.
+	HintAxis []HintPoint `json:"hint_axis,omitempty"`
+}
+
+// HintPoint is the measures with exactly Hints hints on every image.
+type HintPoint struct {
+	Hints int `json:"hints"`
 	metrics.Score
 	Dist
 }
@@ -124,61 +139,86 @@ func Checkpoint(ctx context.Context, opts Options) (Report, error) {
 	}
 
 	rep := Report{Checkpoint: path, Data: cfg.Data.Dir, Step: f.Step}
-	bar := progress.New(orDiscard(opts.Progress), opts.TTY, "eval", ds.ValLen(), 0)
+	rep.Dist.Skipped = skipped
+	if rep.Score, rep.Dist, err = measure(ctx, runner, batches, inception, opts, "eval", opts.SaveDir); err != nil {
+		return rep, err
+	}
+	rep.Dist.Skipped = skipped
+	for _, n := range opts.HintCounts {
+		hb, err := ds.ValWithHints(batch, n)
+		if err != nil {
+			return rep, err
+		}
+		pt := HintPoint{Hints: n}
+		if pt.Score, pt.Dist, err = measure(ctx, runner, hb, inception, opts, fmt.Sprintf("eval, %d hints", n), ""); err != nil {
+			return rep, err
+		}
+		rep.HintAxis = append(rep.HintAxis, pt)
+	}
+	return rep, nil
+}
+
+// measure colorizes batches with runner and scores them against their
+// originals; with inception, FID/KID too. saveDir, if set, receives the
+// colorized images. Ctrl-C (ctx) stops it between batches.
+func measure(ctx context.Context, runner *unet.Runner, batches []*modelio.Batch, inception *fid.Model, opts Options, label, saveDir string) (metrics.Score, Dist, error) {
+	n, size, _ := runner.Shape()
+	total := 0
+	for _, b := range batches {
+		total += b.N
+	}
+	bar := progress.New(orDiscard(opts.Progress), opts.TTY, label, total, 0)
 	bar.Unit = "img"
-	scorer := metrics.Scorer{Images: true}
+	scorer := metrics.Scorer{Images: true, PerImage: opts.PerImage}
 	keep := inception != nil
 	var reals, fakes []image.Image
 	hw := size * size
 	input := []float32{}
 	for bi, b := range batches {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return metrics.Score{}, Dist{}, err
 		}
 		input = b.Input(input)
-		input = append(input, make([]float32, (batch-b.N)*modelio.InChannels*hw)...)
+		input = append(input, make([]float32, (n-b.N)*modelio.InChannels*hw)...)
 		out, err := runner.Run(input, uint64(bi))
 		if err != nil {
-			return rep, err
+			return metrics.Score{}, Dist{}, err
 		}
 		out = out[:b.N*modelio.OutChannels*hw]
 		if err := scorer.Add(out, b.Color, b.N, size, size); err != nil {
-			return rep, err
+			return metrics.Score{}, Dist{}, err
 		}
-		for i := 0; i < b.N; i++ {
-			if !keep && opts.SaveDir == "" {
-				break
-			}
+		for i := 0; i < b.N && (keep || saveDir != ""); i++ {
 			_, _, real := b.Example(i)
 			fi, err := modelio.TensorImage(out[i*3*hw:(i+1)*3*hw], 3, size, size)
 			if err != nil {
-				return rep, err
+				return metrics.Score{}, Dist{}, err
 			}
 			if keep {
 				ri, err := modelio.TensorImage(real, 3, size, size)
 				if err != nil {
-					return rep, err
+					return metrics.Score{}, Dist{}, err
 				}
 				reals, fakes = append(reals, ri), append(fakes, fi)
 			}
-			if opts.SaveDir != "" {
+			if saveDir != "" {
 				name := strings.TrimSuffix(b.Names[i], filepath.Ext(b.Names[i])) + ".png"
-				if err := atomicfile.WritePNG(filepath.Join(opts.SaveDir, name), fi); err != nil {
-					return rep, err
+				if err := atomicfile.WritePNG(filepath.Join(saveDir, name), fi); err != nil {
+					return metrics.Score{}, Dist{}, err
 				}
 			}
 		}
 		bar.Update(scorer.Score().N, "")
 	}
 	bar.Finish()
-	rep.Score = scorer.Score()
-	rep.Dist.Skipped = skipped
+	var dist Dist
 	if keep {
-		if rep.Dist, err = distribution(ctx, inception, fid.Images(reals), nil, fid.Images(fakes), opts); err != nil {
-			return rep, err
+		var err error
+		if dist, err = distribution(ctx, inception, fid.Images(reals), nil, fid.Images(fakes), opts); err != nil {
+			return metrics.Score{}, Dist{}, err
 		}
 	}
-	return rep, nil
+	return scorer.Score(), dist, nil
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -92,3 +92,32 @@ func TestBadCheckpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestHintAxis: the hint axis scores the same images at each hint count,
+// the same numbers every time, and the hints change what the model draws.
+func TestHintAxis(t *testing.T) {
+	run := trained(t)
+	opts := Options{Checkpoint: run, MaxImages: 4, HintCounts: []int{0, 16}, PerImage: true}
+	rep, err := Checkpoint(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.HintAxis) != 2 || rep.HintAxis[0].Hints != 0 || rep.HintAxis[1].Hints != 16 {
+		t.Fatalf("hint axis %+v", rep.HintAxis)
+	}
+	for _, pt := range rep.HintAxis {
+		if pt.N != 4 || len(pt.PerImage) != 4 {
+			t.Errorf("%d hints: %d images scored, %d per-image scores", pt.Hints, pt.N, len(pt.PerImage))
+		}
+	}
+	if rep.HintAxis[0].L1 == rep.HintAxis[1].L1 {
+		t.Error("16 hints and none give the same L1: the hints do not reach the model")
+	}
+	again, err := Checkpoint(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.HintAxis[1].L1 != rep.HintAxis[1].L1 || again.HintAxis[1].PerImage[2] != rep.HintAxis[1].PerImage[2] {
+		t.Error("the hint axis is not reproducible")
+	}
+}

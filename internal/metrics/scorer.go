@@ -18,6 +18,9 @@ import (
 type Scorer struct {
 	// Images adds PSNR and SSIM, which cost far more than the L1s.
 	Images bool
+	// PerImage keeps every image's own measures (Score.PerImage), for
+	// paired comparisons between models on the same images.
+	PerImage bool
 
 	n      int        // images
 	values int        // values summed into abs
@@ -25,6 +28,16 @@ type Scorer struct {
 	chans  [3]float64 // Σ|f − r| per channel
 	psnr   float64
 	ssim   float64
+	each   []ImageScore
+}
+
+// ImageScore is one image's measures: L1, its own compensated L1, and with
+// Scorer.Images PSNR and SSIM.
+type ImageScore struct {
+	L1     float64 `json:"l1"`
+	CompL1 float64 `json:"compensated_l1"`
+	PSNR   DB      `json:"psnr,omitempty"`
+	SSIM   float64 `json:"ssim,omitempty"`
 }
 
 // Score is what a Scorer measured.
@@ -34,6 +47,8 @@ type Score struct {
 	CompL1 float64 `json:"compensated_l1"`
 	PSNR   DB      `json:"psnr"` // 0 unless Scorer.Images
 	SSIM   float64 `json:"ssim"` // 0 unless Scorer.Images
+	// PerImage holds each image's measures in the order added (Scorer.PerImage).
+	PerImage []ImageScore `json:"per_image,omitempty"`
 }
 
 // DB is a PSNR in decibels. Identical images have an infinite PSNR, which
@@ -70,6 +85,8 @@ func (s *Scorer) Add(fake, real []float32, n, h, w int) error {
 	}
 	for i := 0; i < n; i++ {
 		f, r := fake[i*3*hw:(i+1)*3*hw], real[i*3*hw:(i+1)*3*hw]
+		var img ImageScore
+		own := make([]float64, 3)
 		for c := 0; c < 3; c++ {
 			var sum float64
 			for j := c * hw; j < (c+1)*hw; j++ {
@@ -77,14 +94,23 @@ func (s *Scorer) Add(fake, real []float32, n, h, w int) error {
 			}
 			s.chans[c] += sum
 			s.abs += sum
+			own[c] = sum / float64(hw)
+			img.L1 += sum
 		}
+		img.L1 /= float64(3 * hw)
+		img.CompL1 = loss.Compensate(own)
 		if s.Images {
-			s.psnr += PSNR(f, r, 2) // values span [−1, 1]
+			img.PSNR = DB(PSNR(f, r, 2)) // values span [−1, 1]
 			v, err := SSIM(toUnit(f), toUnit(r), 3, h, w)
 			if err != nil {
 				return err
 			}
+			img.SSIM = v
+			s.psnr += float64(img.PSNR)
 			s.ssim += v
+		}
+		if s.PerImage {
+			s.each = append(s.each, img)
 		}
 		s.n++
 		s.values += 3 * hw
@@ -107,6 +133,7 @@ func (s *Scorer) Score() Score {
 		sc.PSNR = DB(s.psnr / float64(s.n))
 		sc.SSIM = s.ssim / float64(s.n)
 	}
+	sc.PerImage = s.each
 	return sc
 }
 

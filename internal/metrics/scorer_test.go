@@ -23,7 +23,7 @@ func TestScorerClosedForm(t *testing.T) {
 		}
 		return
 	}
-	s := Scorer{Images: true}
+	s := Scorer{Images: true, PerImage: true}
 	f, r := img(2, [3]float32{0.1, -0.2, 0.3})
 	if err := s.Add(f, r, 2, h, w); err != nil {
 		t.Fatal(err)
@@ -36,6 +36,10 @@ func TestScorerClosedForm(t *testing.T) {
 	if want := 10 * math.Log10(4/(0.14/3)); math.Abs(float64(sc.PSNR)-want) > 1e-4 {
 		t.Errorf("PSNR %g, want %g", sc.PSNR, want)
 	}
+	if len(sc.PerImage) != 2 || math.Abs(sc.PerImage[1].L1-0.2) > 1e-6 || math.Abs(sc.PerImage[1].CompL1-0.14/0.6) > 1e-6 ||
+		math.Abs(float64(sc.PerImage[0].PSNR-sc.PSNR)) > 1e-9 {
+		t.Errorf("per image %+v", sc.PerImage)
+	}
 	f2, r2 := img(1, [3]float32{0.4, 0.4, 0.4})
 	s.Add(f2, r2, 1, h, w)
 	if got := s.Score().L1; math.Abs(got-(2*0.2+0.4)/3) > 1e-6 {
@@ -44,7 +48,7 @@ func TestScorerClosedForm(t *testing.T) {
 	if err := s.Add(f2[:5], r2, 1, h, w); err == nil {
 		t.Error("short batch accepted")
 	}
-	if (&Scorer{}).Score() != (Score{}) {
+	if z := (&Scorer{}).Score(); z.N != 0 || z.L1 != 0 || z.PerImage != nil {
 		t.Error("empty scorer is not zero")
 	}
 }

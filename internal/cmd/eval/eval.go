@@ -45,8 +45,11 @@ type EvalOptions struct {
 	MaxImages  int
 	SaveDir    string
 	// Batch is the number of images per generator run (eval.batch).
-	Batch  int
-	Logger *slog.Logger
+	Batch int
+	// HintCounts is the hint axis (--hints): every measure again with
+	// exactly n hints per image.
+	HintCounts []int
+	Logger     *slog.Logger
 }
 
 // Result is what folder mode reports.
@@ -108,6 +111,14 @@ with --inception or eval.inception, or put it in the default cache path).
 			if opts.SaveStats != "" && (evaluate.IsStats(opts.Real) || !opts.FID) {
 				return errors.New("--save-stats needs --fid and a folder of real images")
 			}
+			for _, n := range opts.HintCounts {
+				if n < 0 || n > 1024 {
+					return fmt.Errorf("--hints %d: want a number of hints in [0, 1024]", n)
+				}
+			}
+			if len(opts.HintCounts) > 0 && opts.Checkpoint == "" {
+				return errors.New("--hints needs --checkpoint (it colorizes the validation set with each number of hints)")
+			}
 			if opts.KIDOpts.Subsets < 1 || opts.KIDOpts.SubsetSize < 2 {
 				return fmt.Errorf("--kid-subsets %d and --kid-subset-size %d: want ≥ 1 and ≥ 2",
 					opts.KIDOpts.Subsets, opts.KIDOpts.SubsetSize)
@@ -126,6 +137,7 @@ with --inception or eval.inception, or put it in the default cache path).
 	fl.StringVar(&opts.Checkpoint, "checkpoint", "", "checkpoint file or run folder to evaluate")
 	fl.StringVar(&opts.Data, "data", "", "with --checkpoint: data folder (default: the checkpoint's data.dir)")
 	fl.IntVar(&opts.MaxImages, "max-images", 0, "with --checkpoint: at most N validation images (0 = all)")
+	fl.IntSliceVar(&opts.HintCounts, "hints", nil, "with --checkpoint: also measure with exactly N hints per image, for each N (the hint axis, e.g. 0,1,4,16,64)")
 	fl.StringVar(&opts.SaveDir, "save", "", "with --checkpoint: write the colorized images to this folder")
 	fl.StringVar(&opts.Real, "real", "", "folder of real images, or a .npz statistics file")
 	fl.StringVar(&opts.Fake, "fake", "", "folder of generated images")
@@ -172,7 +184,8 @@ func report[T any](opts *EvalOptions, res T, err error, table func(io.Writer, T)
 func (opts *EvalOptions) evaluateOptions() evaluate.Options {
 	return evaluate.Options{
 		Checkpoint: opts.Checkpoint, DataDir: opts.Data, MaxImages: opts.MaxImages, Batch: opts.Batch, SaveDir: opts.SaveDir,
-		Real: opts.Real, Fake: opts.Fake, SaveStats: opts.SaveStats,
+		HintCounts: opts.HintCounts,
+		Real:       opts.Real, Fake: opts.Fake, SaveStats: opts.SaveStats,
 		FID: opts.FID, KID: opts.KID, KIDOpts: opts.KIDOpts, Inception: opts.Inception, Dims: opts.Dims,
 		Progress: opts.IO.ErrOut, TTY: opts.IO.ErrTTY, Logger: opts.Logger,
 	}
@@ -222,6 +235,23 @@ func printReport(w io.Writer, rep evaluate.Report, saveDir string) {
 	printDist(tw, rep.Dist)
 	if saveDir != "" {
 		fmt.Fprintf(tw, "images\t%s\n", saveDir)
+	}
+	tw.Flush()
+	if len(rep.HintAxis) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nhint axis (exactly N hints per image, fixed per image name):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "hints\tL1\tcompensated L1\tPSNR (dB)\tSSIM\tFID\tKID")
+	for _, p := range rep.HintAxis {
+		fid, kid := "-", "-"
+		if p.FID != nil {
+			fid = fmt.Sprintf("%.4f", *p.FID)
+		}
+		if p.KID != nil {
+			kid = fmt.Sprintf("%.6f", *p.KID)
+		}
+		fmt.Fprintf(tw, "%d\t%.5f\t%.5f\t%.3f\t%.5f\t%s\t%s\n", p.Hints, p.L1, p.CompL1, float64(p.PSNR), p.SSIM, fid, kid)
 	}
 	tw.Flush()
 }

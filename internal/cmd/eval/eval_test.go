@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -226,7 +227,12 @@ func TestCheckpointModeFlags(t *testing.T) {
 	if o.Checkpoint != "runs/x" || o.Data != "d" || o.MaxImages != 7 || o.SaveDir != "out" || !o.FID {
 		t.Errorf("parsed %+v", o)
 	}
-	for _, args := range [][]string{{"--checkpoint", "c", "--real", "r", "--fake", "f"}, {"--fid"}, {"--real", "r"}} {
+	o, err = parse(t, "--checkpoint", "runs/x", "--hints", "0,1,4,16,64")
+	if err != nil || fmt.Sprint(o.HintCounts) != "[0 1 4 16 64]" {
+		t.Errorf("--hints parsed as %v, %v", o.HintCounts, err)
+	}
+	for _, args := range [][]string{{"--checkpoint", "c", "--real", "r", "--fake", "f"}, {"--fid"}, {"--real", "r"},
+		{"--checkpoint", "c", "--hints", "-1"}, {"--real", "r", "--fake", "f", "--hints", "4"}} {
 		if _, err := parse(t, args...); err == nil {
 			t.Errorf("%v accepted", args)
 		}
