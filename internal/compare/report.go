@@ -19,12 +19,13 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-var lossColor = map[string]color.RGBA{
-	"l1":             {R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
-	"compensated_l1": {R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+var armColor = map[string]color.RGBA{
+	"l1":                      {R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	"compensated_l1":          {R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+	"compensated_l1_detached": {R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
 }
 
-// plotCurves draws validation L1 against step: per loss the mean over seeds
+// plotCurves draws validation L1 against step: per arm the mean over seeds
 // as a line and the min–max over seeds as a shaded band.
 func plotCurves(res *Result) ([]byte, error) {
 	p := plot.New()
@@ -33,11 +34,11 @@ func plotCurves(res *Result) ([]byte, error) {
 	p.Y.Label.Text = "validation L1"
 	p.Legend.Top = true
 	var lines []*plotter.Line // drawn after every band, so no band hides a line
-	for _, lossName := range Losses {
+	for _, arm := range res.Arms {
 		byStep := map[int][]float64{}
 		var steps []int
 		for _, r := range res.Runs {
-			if r.Loss != lossName {
+			if r.Arm != arm.Name {
 				continue
 			}
 			for _, pt := range r.Curve {
@@ -65,7 +66,7 @@ func plotCurves(res *Result) ([]byte, error) {
 		for i := len(lows) - 1; i >= 0; i-- {
 			band = append(band, lows[i])
 		}
-		c := lossColor[lossName]
+		c := armColor[arm.Name]
 		if len(band) >= 3 {
 			poly, err := plotter.NewPolygon(band)
 			if err != nil {
@@ -82,7 +83,7 @@ func plotCurves(res *Result) ([]byte, error) {
 		line.Color = c
 		line.Width = vg.Points(1.5)
 		lines = append(lines, line)
-		p.Legend.Add(lossName, line)
+		p.Legend.Add(arm.Name, line)
 	}
 	for _, l := range lines {
 		p.Add(l)
@@ -130,62 +131,195 @@ func writeReport(out string, res *Result) error {
 
 func header(res *Result) string {
 	c := res.Config
-	return fmt.Sprintf("data %s at %d², U-Net depth %d ngf %d, PatchGAN ndf %d; %d steps, batch %d, Adam lr %g β1 %g β2 %g, λ %g; seeds %v",
-		c.Data.Dir, c.Data.Size, c.Model.Depth, c.Model.NGF, c.Model.NDF, c.Train.Steps, c.Train.Batch, c.Train.LR, c.Train.Beta1, c.Train.Beta2, c.Train.Lambda, res.Seeds)
+	return fmt.Sprintf("data %s at %d² (line art: %s), U-Net depth %d ngf %d, PatchGAN ndf %d; %d steps, batch %d, Adam lr %g β1 %g β2 %g, λ %g; seeds %v",
+		c.Data.Dir, c.Data.Size, c.Data.LineArt, c.Model.Depth, c.Model.NGF, c.Model.NDF, c.Train.Steps, c.Train.Batch, c.Train.LR, c.Train.Beta1, c.Train.Beta2, c.Train.Lambda, res.Seeds)
 }
 
-// Table renders Table 1 as Markdown.
-func Table(res *Result) string {
+// table is a report table: a header row and data rows of cells.
+type table struct {
+	head []string
+	rows [][]string
+}
+
+func (t table) markdown() string {
 	var b strings.Builder
-	b.WriteString("| measure | plain L1 | compensated L1 | relation | exceeds seed spread? | paper (plain / comp.) |\n|---|---|---|---|---|---|\n")
-	for _, r := range res.Rows {
-		paper := ""
-		if r.PaperPlain != "" {
-			paper = r.PaperPlain + " / " + r.PaperComp
-		}
-		fmt.Fprintf(&b, "| %s (%s is better) | %s | %s | %s | %s | %s |\n", r.Measure, r.Better,
-			fmtVal(r.PlainMean, r.PlainStd, len(r.Plain)), fmtVal(r.CompMean, r.CompStd, len(r.Comp)), r.Relation, r.Exceeds, paper)
+	b.WriteString("| " + strings.Join(t.head, " | ") + " |\n|")
+	for range t.head {
+		b.WriteString("---|")
+	}
+	b.WriteString("\n")
+	for _, r := range t.rows {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
 	}
 	return b.String()
 }
 
+func (t table) html() string {
+	var b strings.Builder
+	b.WriteString("<table><tr>")
+	for _, h := range t.head {
+		b.WriteString("<th>" + html.EscapeString(h) + "</th>")
+	}
+	b.WriteString("</tr>\n")
+	for _, r := range t.rows {
+		b.WriteString("<tr>")
+		for _, c := range r {
+			b.WriteString("<td>" + html.EscapeString(c) + "</td>")
+		}
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString("</table>\n")
+	return b.String()
+}
+
+// mainTable is Table 1: every arm's mean ± std over seeds, each arm
+// against the baseline, and the paper's figures.
+func mainTable(res *Result) table {
+	t := table{head: []string{"measure"}}
+	base := res.Arms[0].Name
+	for _, a := range res.Arms {
+		t.head = append(t.head, a.Name)
+	}
+	for _, a := range res.Arms[1:] {
+		t.head = append(t.head, a.Name+" vs "+base, "exceeds seed spread?")
+	}
+	t.head = append(t.head, "paper")
+	for _, r := range res.Rows {
+		row := []string{fmt.Sprintf("%s (%s is better)", r.Measure, r.Better)}
+		for _, st := range r.PerArm {
+			row = append(row, fmtVal(st.Mean, st.Std, len(st.Values)))
+		}
+		for _, vs := range r.Vs {
+			row = append(row, vs.Relation, vs.Exceeds)
+		}
+		var paper []string
+		for i, p := range r.Paper {
+			if p != "" {
+				paper = append(paper, res.Arms[i].Name+" "+p)
+			}
+		}
+		t.rows = append(t.rows, append(row, strings.Join(paper, " / ")))
+	}
+	return t
+}
+
+// intervalTable lists the paired differences against the baseline with
+// their bootstrap intervals and effect sizes.
+func intervalTable(res *Result) table {
+	t := table{head: []string{"measure", "arm − " + res.Arms[0].Name, "95% interval", "effect size d_z", "pairs", "established?"}}
+	for _, r := range res.Rows {
+		for _, vs := range r.Vs {
+			est := "no"
+			if vs.Interval.Established() {
+				est = "yes"
+			}
+			t.rows = append(t.rows, []string{r.Measure, fmt.Sprintf("%s: %+.4g", vs.Arm, vs.Interval.Mean),
+				fmt.Sprintf("%+.4g to %+.4g", vs.Interval.Lo, vs.Interval.Hi), fmt.Sprintf("%.2f", vs.Interval.Effect),
+				fmt.Sprint(vs.Interval.Pairs), est})
+		}
+	}
+	return t
+}
+
+// hintTable is one measure along the hint axis, an arm per column.
+func hintTable(res *Result, measure string, pick func(HintRow) []ArmStat) table {
+	t := table{head: []string{"hints per image"}}
+	for _, a := range res.Arms {
+		t.head = append(t.head, a.Name+" "+measure)
+	}
+	for _, hr := range res.Hints {
+		row := []string{fmt.Sprint(hr.Hints)}
+		for _, st := range pick(hr) {
+			row = append(row, fmtVal(st.Mean, st.Std, len(st.Values)))
+		}
+		t.rows = append(t.rows, row)
+	}
+	return t
+}
+
+// Table renders Table 1 as Markdown.
+func Table(res *Result) string { return mainTable(res).markdown() }
+
+const spreadNote = "Values are mean ± sample standard deviation over seeds. \"Exceeds seed spread\": the per-seed paired difference (arm − baseline) has |mean| > 2·std/√n. The intervals resample seeds and, within each seed, validation images (4000 rounds); the effect size is the mean paired difference over its standard deviation."
+
+func title(res *Result) string {
+	var names []string
+	for _, a := range res.Arms {
+		names = append(names, a.Name)
+	}
+	return "Comparison: " + strings.Join(names, ", ")
+}
+
 func markdown(res *Result, out string) string {
 	var b strings.Builder
-	b.WriteString("# Compensated L1 versus plain L1\n\n")
+	b.WriteString("# " + title(res) + "\n\n")
 	b.WriteString(header(res) + ".\n\n")
 	b.WriteString(Table(res))
-	b.WriteString("\nValues are mean ± sample standard deviation over seeds. \"Exceeds seed spread\": the per-seed paired difference (compensated − plain) has |mean| > 2·std/√n.\n")
+	b.WriteString("\n" + spreadNote + "\n\n## Paired differences\n\n")
+	b.WriteString(intervalTable(res).markdown())
+	b.WriteString("\n")
+	for _, r := range res.Rows {
+		for _, vs := range r.Vs {
+			b.WriteString("- " + vs.Sentence + "\n")
+		}
+	}
+	if len(res.Hints) > 0 {
+		b.WriteString("\n## The hint axis\n\nEvery image colorized with exactly N hints (placed and colored as validation's, fixed per image name).\n\n")
+		b.WriteString(hintTable(res, "L1", func(h HintRow) []ArmStat { return h.L1 }).markdown() + "\n")
+		b.WriteString(hintTable(res, "SSIM", func(h HintRow) []ArmStat { return h.SSIM }).markdown())
+	}
 	if res.FIDSkipped != "" {
 		b.WriteString("\nFID and KID were skipped: " + res.FIDSkipped + "\n")
+	}
+	for _, n := range notCompared(res) {
+		b.WriteString("\n" + n + "\n")
 	}
 	b.WriteString("\n![validation curves](curves.png)\n")
 	for _, s := range res.SampleSteps {
 		fmt.Fprintf(&b, "\n## Samples at step %d\n\n", s)
 		for _, r := range res.Runs {
 			rel, _ := filepath.Rel(out, filepath.Join(r.Dir, "samples", fmt.Sprintf("step-%08d.png", s)))
-			fmt.Fprintf(&b, "seed %d, %s (line | hints | output | target):\n\n![](%s)\n\n", r.Seed, r.Loss, rel)
+			fmt.Fprintf(&b, "seed %d, %s (line | hints | output | target):\n\n![](%s)\n\n", r.Seed, r.Arm, rel)
 		}
 	}
 	return b.String()
 }
 
+// notCompared lists the runs the report leaves out.
+func notCompared(res *Result) []string {
+	var out []string
+	if len(res.Running) > 0 {
+		out = append(out, "Still running elsewhere, not compared yet: "+strings.Join(res.Running, ", ")+".")
+	}
+	if len(res.Missing) > 0 {
+		out = append(out, "Not started, not compared: "+strings.Join(res.Missing, ", ")+".")
+	}
+	return out
+}
+
 func htmlPage(res *Result, out string, curves []byte) (string, error) {
 	var b strings.Builder
-	b.WriteString("<!doctype html><html><head><meta charset=\"utf-8\"><title>colorize compare</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}.grid{display:flex;gap:1em;flex-wrap:wrap}.grid figure{margin:0}</style></head><body>\n")
-	b.WriteString("<h1>Compensated L1 versus plain L1</h1>\n<p>" + html.EscapeString(header(res)) + ".</p>\n")
-	b.WriteString("<table><tr><th>measure</th><th>plain L1</th><th>compensated L1</th><th>relation</th><th>exceeds seed spread?</th><th>paper (plain / comp.)</th></tr>\n")
+	b.WriteString("<!doctype html><html><head><meta charset=\"utf-8\"><title>colorize compare</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child{text-align:left}.grid{display:flex;gap:1em;flex-wrap:wrap}.grid figure{margin:0}</style></head><body>\n")
+	b.WriteString("<h1>" + html.EscapeString(title(res)) + "</h1>\n<p>" + html.EscapeString(header(res)) + ".</p>\n")
+	b.WriteString(mainTable(res).html())
+	b.WriteString("<p>" + html.EscapeString(spreadNote) + "</p>\n<h2>Paired differences</h2>\n")
+	b.WriteString(intervalTable(res).html() + "<ul>\n")
 	for _, r := range res.Rows {
-		paper := ""
-		if r.PaperPlain != "" {
-			paper = r.PaperPlain + " / " + r.PaperComp
+		for _, vs := range r.Vs {
+			b.WriteString("<li>" + html.EscapeString(vs.Sentence) + "</li>\n")
 		}
-		fmt.Fprintf(&b, "<tr><td>%s (%s is better)</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-			html.EscapeString(r.Measure), r.Better, fmtVal(r.PlainMean, r.PlainStd, len(r.Plain)), fmtVal(r.CompMean, r.CompStd, len(r.Comp)),
-			html.EscapeString(r.Relation), html.EscapeString(r.Exceeds), html.EscapeString(paper))
 	}
-	b.WriteString("</table>\n<p>Mean ± sample standard deviation over seeds. “Exceeds seed spread”: the per-seed paired difference (compensated − plain) has |mean| &gt; 2·std/√n.</p>\n")
+	b.WriteString("</ul>\n")
+	if len(res.Hints) > 0 {
+		b.WriteString("<h2>The hint axis</h2><p>Every image colorized with exactly N hints (placed and colored as validation's, fixed per image name).</p>\n")
+		b.WriteString(hintTable(res, "L1", func(h HintRow) []ArmStat { return h.L1 }).html())
+		b.WriteString(hintTable(res, "SSIM", func(h HintRow) []ArmStat { return h.SSIM }).html())
+	}
 	if res.FIDSkipped != "" {
 		b.WriteString("<p><b>FID and KID were skipped:</b> " + html.EscapeString(res.FIDSkipped) + "</p>\n")
+	}
+	for _, n := range notCompared(res) {
+		b.WriteString("<p>" + html.EscapeString(n) + "</p>\n")
 	}
 	b.WriteString(imgTag(curves, "validation curves"))
 	for _, s := range res.SampleSteps {
@@ -195,7 +329,7 @@ func htmlPage(res *Result, out string, curves []byte) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			fmt.Fprintf(&b, "<figure>%s<figcaption>seed %d, %s</figcaption></figure>\n", imgTag(data, r.Loss), r.Seed, r.Loss)
+			fmt.Fprintf(&b, "<figure>%s<figcaption>seed %d, %s</figcaption></figure>\n", imgTag(data, r.Arm), r.Seed, r.Arm)
 		}
 		b.WriteString("</div>\n")
 	}

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +36,41 @@ func TestMeanStdAndVerdict(t *testing.T) {
 	}
 	if v := Verdict([]float64{-0.01, 0.012, 0.001}); v != "no" {
 		t.Fatalf("noisy differences: %s", v)
+	}
+}
+
+func TestBootstrap(t *testing.T) {
+	// Constant differences: the interval is the point.
+	iv := Bootstrap([][]float64{{0.5, 0.5}, {0.5}}, 500, 1)
+	if iv.Mean != 0.5 || iv.Lo != 0.5 || iv.Hi != 0.5 || iv.Pairs != 3 || !iv.Established() {
+		t.Errorf("constant: %+v", iv)
+	}
+	// Noise around zero: the interval holds 0; a clear shift: it does not.
+	g := splitmix(7)
+	noise := func(shift float64) [][]float64 {
+		d := make([][]float64, 3)
+		for s := range d {
+			for i := 0; i < 200; i++ {
+				d[s] = append(d[s], shift+float64(g.intn(2001)-1000)/1000)
+			}
+		}
+		return d
+	}
+	if iv := Bootstrap(noise(0), 2000, 2); iv.Established() || iv.Lo >= iv.Mean || iv.Hi <= iv.Mean {
+		t.Errorf("pure noise: %+v", iv)
+	}
+	shifted := Bootstrap(noise(0.3), 2000, 2)
+	if !shifted.Established() || shifted.Lo <= 0 || math.Abs(shifted.Effect-0.3/0.577) > 0.1 {
+		t.Errorf("shift 0.3 of uniform noise (sd 0.577): %+v", shifted)
+	}
+	d := noise(0.1)
+	if a, b := Bootstrap(d, 1000, 5), Bootstrap(d, 1000, 5); a != b {
+		t.Error("the bootstrap is not reproducible")
+	}
+	if s := Sentence("L1", "lower", "comp", "l1", Interval{Mean: -0.01, Lo: -0.02, Hi: -0.005, Effect: -0.4, Pairs: 9}); !strings.Contains(s, "established — comp is better") {
+		t.Errorf("sentence %q", s)
+	}
+	if s := Sentence("SSIM", "higher", "comp", "l1", Interval{Mean: -0.01, Lo: -0.02, Hi: 0.005, Pairs: 9}); !strings.Contains(s, "no effect is established") {
+		t.Errorf("sentence %q", s)
 	}
 }

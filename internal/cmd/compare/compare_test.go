@@ -3,6 +3,7 @@ package compare
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -30,5 +31,26 @@ func TestFlags(t *testing.T) {
 	}
 	if _, err := parse(t, "--seeds", "0"); err == nil || !strings.Contains(err.Error(), "--seeds") {
 		t.Fatalf("--seeds 0: err = %v", err)
+	}
+}
+
+func TestArmsHintsAndModes(t *testing.T) {
+	o, err := parse(t, "--arms", "l1,compensated_l1,compensated_l1_detached", "--hints", "0,4", "--plan", "p.sh", "--line-art", "xdog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Arms) != 3 || !o.Arms[2].Detach || fmt.Sprint(o.HintCounts) != "[0 4]" || o.Plan != "p.sh" || o.Run != -1 || o.Config.Data.LineArt != "xdog" {
+		t.Fatalf("parsed %+v", o)
+	}
+	if o, err = parse(t); err != nil || len(o.Arms) != 2 || len(o.HintCounts) != 5 {
+		t.Fatalf("defaults: %+v, %v", o, err)
+	}
+	for _, bad := range [][]string{
+		{"--arms", "l1"}, {"--arms", "l1,nope"}, {"--hints", "-2"},
+		{"--plan", "p", "--collect"}, {"--run", "1", "--collect"}, {"--run", "-3"}, {"--line-art", "pencil"},
+	} {
+		if _, err := parse(t, bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }

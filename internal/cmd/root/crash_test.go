@@ -216,3 +216,116 @@ train: {batch: 2, steps: 24, val_every: 3, sample_every: 4, checkpoint_every: 2,
 		t.Errorf("after the kills the evaluation differs from an uninterrupted comparison:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestPlanWithTwoWorkersMatchesSequential writes a plan, runs its commands
+// two at a time in separate processes, collects, and compares every run's
+// metrics and evaluation with the sequential compare, bit for bit.
+func TestPlanWithTwoWorkersMatchesSequential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains eight small runs")
+	}
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "tiny.yaml")
+	cfg := fmt.Sprintf(`seed: 3
+data: {dir: %q, size: 32, max_val: 4, val_fraction: 0.1}
+model: {depth: 5, ngf: 4, ndf: 4, d_layers: 2}
+train: {batch: 2, steps: 6, val_every: 3, sample_every: 3, checkpoint_every: 3, keep_last: 2}
+`, repoData(t))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--seeds", "2", "--arms", "l1,compensated_l1", "--hints", "0,4", "--inception", filepath.Join(dir, "none.pth")}
+	seq := filepath.Join(dir, "sequential")
+	if out, err := colorize(t, append([]string{"--config", cfgPath, "compare", "--out", seq}, common...)...).CombinedOutput(); err != nil {
+		t.Fatalf("sequential compare: %v\n%s", err, out)
+	}
+	par := filepath.Join(dir, "planned")
+	plan := filepath.Join(dir, "plan.sh")
+	if out, err := colorize(t, append([]string{"--config", cfgPath, "compare", "--out", par, "--plan", plan}, common...)...).CombinedOutput(); err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	text, err := os.ReadFile(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs [][]string
+	var collect []string
+	for _, line := range strings.Split(string(text), "\n") {
+		if cmd, ok := strings.CutPrefix(line, "# "); ok && strings.HasSuffix(cmd, "--collect") {
+			collect = strings.Fields(cmd)[1:] // drop the executable
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		args := strings.Fields(strings.SplitN(line, "#", 2)[0])
+		jobs = append(jobs, args[1:])
+	}
+	if len(jobs) != 4 || collect == nil {
+		t.Fatalf("plan has %d commands and collect %v:\n%s", len(jobs), collect, text)
+	}
+	work := make(chan []string)
+	errs := make(chan error, len(jobs))
+	for w := 0; w < 2; w++ {
+		go func() {
+			for args := range work {
+				out, err := colorize(t, args...).CombinedOutput()
+				if err != nil {
+					err = fmt.Errorf("%v: %v\n%s", args, err, out)
+				}
+				errs <- err
+			}
+		}()
+	}
+	for _, j := range jobs {
+		work <- j
+	}
+	close(work)
+	for range jobs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := colorize(t, append(collect, "--hints", "0,4", "--inception", filepath.Join(dir, "none.pth"))...).CombinedOutput(); err != nil {
+		t.Fatalf("collect: %v\n%s", err, out)
+	}
+	records := func(run string) string {
+		recs, err := train.ReadMetrics(filepath.Join(run, "metrics.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, r := range recs {
+			r.Time = 0
+			line, _ := json.Marshal(r)
+			b.Write(line)
+		}
+		return b.String()
+	}
+	runs, _ := filepath.Glob(filepath.Join(seq, "seed-*", "*"))
+	if len(runs) != 4 {
+		t.Fatalf("sequential runs %v", runs)
+	}
+	for _, r := range runs {
+		rel, _ := filepath.Rel(seq, r)
+		if records(r) != records(filepath.Join(par, rel)) {
+			t.Errorf("%s: the planned run's metrics differ from the sequential run's", rel)
+		}
+	}
+	eval := func(root string) string {
+		raw, err := os.ReadFile(filepath.Join(root, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res struct{ Runs []struct{ Eval map[string]any } }
+		json.Unmarshal(raw, &res)
+		for _, r := range res.Runs {
+			delete(r.Eval, "checkpoint")
+			delete(r.Eval, "data")
+		}
+		b, _ := json.Marshal(res)
+		return string(b)
+	}
+	if eval(seq) != eval(par) {
+		t.Error("the collected evaluation differs from the sequential one")
+	}
+}
