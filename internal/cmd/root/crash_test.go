@@ -316,7 +316,9 @@ train: {batch: 2, steps: 6, val_every: 3, sample_every: 3, checkpoint_every: 3, 
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res struct{ Runs []struct{ Eval map[string]any } }
+		var res struct {
+			Runs []struct{ Eval map[string]any }
+		}
 		json.Unmarshal(raw, &res)
 		for _, r := range res.Runs {
 			delete(r.Eval, "checkpoint")
