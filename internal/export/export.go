@@ -79,7 +79,7 @@ func ONNX(gen *unet.Generator, info Info, opset int) (*onnx.Model, error) {
 	dims := func(c int) []onnx.Dim {
 		return []onnx.Dim{{Param: "N"}, {Value: int64(c)}, {Param: "H"}, {Param: "W"}}
 	}
-	md, err := Metadata(info, cfg)
+	md, err := metadata(info, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -101,9 +101,9 @@ func ONNX(gen *unet.Generator, info Info, opset int) (*onnx.Model, error) {
 	}, nil
 }
 
-// Metadata returns the model's metadata_props: how to feed it and where it
+// metadata returns the model's metadata_props: how to feed it and where it
 // came from.
-func Metadata(info Info, cfg unet.Config) ([]onnx.Entry, error) {
+func metadata(info Info, cfg unet.Config) ([]onnx.Entry, error) {
 	model := map[string]any{}
 	for k, v := range info.Config.Flat() {
 		if name, ok := strings.CutPrefix(k, "model."); ok {
