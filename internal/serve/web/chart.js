@@ -83,7 +83,7 @@ export function lineChart(svg, series, { xLabel = 'step', height = 200 } = {}) {
     grid.append(node('line', { x1: m.l, x2: m.l + pw, y1: sy(v), y2: sy(v) }));
     grid.append(node('text', { x: m.l - 6, y: sy(v) + 4, 'text-anchor': 'end' }, label(v)));
   }
-  for (const v of niceTicks(x0, x1, Math.max(2, Math.floor(pw / 90)))) {
+  for (const v of niceTicks(x0, x1, Math.max(3, Math.floor(pw / 70)))) {
     grid.append(node('line', { x1: sx(v), x2: sx(v), y1: m.t, y2: m.t + ph, class: 'v' }));
     grid.append(node('text', { x: sx(v), y: m.t + ph + 16, 'text-anchor': 'middle' }, label(v)));
   }

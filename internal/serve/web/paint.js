@@ -410,7 +410,7 @@ function renderCommand() {
       el('a', { href: '#', onclick: (e) => { e.preventDefault(); download(state.sketch.file, state.sketch.name); } }, `save it as ${state.sketch.name}`));
   }
   if (cmd && state.shown.hint) {
-    pre.append('\n', el('span', { class: 'muted' }, `# with the hint layer saved as ${stem()}.hints.png (Hints PNG)`));
+    pre.append('\n', el('span', { class: 'muted' }, `# with the hint layer saved as ${stem()}.hints.png (Save: Hints)`));
   }
 }
 
