@@ -13,9 +13,10 @@ endif
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -ldflags "-X github.com/colorize-dev/colorize/internal/buildinfo.Version=$(VERSION)"
 
-# Debian packages: what the build needs, and what the tests need besides.
+# Debian packages: what the build needs, and what the tests need besides
+# (chromium: the browser test of colorize serve).
 DEPS_BUILD := libopenblas-dev
-DEPS_TEST  := python3-torch python3-numpy python3-scipy
+DEPS_TEST  := python3-torch python3-numpy python3-scipy chromium
 
 .PHONY: all build build-pure deps test-deps test test-pure lint bench clean
 
