@@ -147,7 +147,7 @@ func TestServeRunPrintsItsAddressAndStopsOnCancel(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop after its context was cancelled")
 	}
-	if !strings.Contains(errOut.String(), "0 checkpoints") || !strings.Contains(errOut.String(), "stopped") {
+	if !strings.Contains(errOut.String(), ": 0 checkpoints") || !strings.Contains(errOut.String(), "stopped") {
 		t.Errorf("stderr %q", errOut.String())
 	}
 }
