@@ -12,7 +12,7 @@ import { toast, download, shellQuote, el } from './ui.js';
 
 const DEBOUNCE_MS = 300;
 const PRESETS = ['#e02020', '#2060e0', '#f0c020', '#30a040', '#f4c8a8', '#8b5a2b', '#9040c0', '#202020'];
-const MAX_RECENT = 12;
+const MAX_RECENT = 10;
 
 const $ = (id) => document.getElementById(id);
 

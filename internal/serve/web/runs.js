@@ -203,7 +203,7 @@ async function refreshSample(run) {
   if (img.src) URL.revokeObjectURL(img.src);
   // Small grids (32² tiles) are shown enlarged, pixel for pixel.
   img.onload = () => {
-    const k = Math.max(1, Math.min(4, Math.floor(img.parentElement.clientWidth / img.naturalWidth)));
+    const k = Math.max(1, Math.min(4, Math.floor(img.parentElement.clientWidth / img.naturalWidth), Math.floor(640 / img.naturalHeight)));
     img.style.width = img.naturalWidth * k + 'px';
   };
   img.src = URL.createObjectURL(blob);
