@@ -2,8 +2,10 @@
 // colorize binary's server on loopback, drives POST /api/colorize with 1, 4
 // and 16 concurrent clients (by default) for a fixed time each, and prints
 // latency percentiles, throughput, answers by status and the server's peak
-// RSS, next to the model time of `colorize infer` on the same sketch,
-// measured in this process before and after the load.
+// RSS. The single-client level runs in -rounds rounds, each right after
+// timing, in this process, what `colorize infer` does for the same sketch
+// (decode, model, encode), so the ratio of the two compares like with like
+// on a machine whose load drifts.
 //
 //	go run -tags openblas ./bench/serveload -checkpoint runs/quickstart
 //	go run -tags openblas ./bench/serveload -paper          # paper-size random weights
@@ -54,15 +56,16 @@ func main() {
 	size := flag.Int("size", 256, "side of the square sketch")
 	workers := flag.Int("workers", 1, "serve --workers")
 	queue := flag.Int("queue", 16, "serve --queue")
-	reps := flag.Int("reps", 15, "timed colorize infer runs for the model time, before and after")
+	reps := flag.Int("reps", 10, "timed colorize infer runs per round")
+	rounds := flag.Int("rounds", 3, "rounds of (infer model time, single-client load for -duration/rounds)")
 	flag.Parse()
-	if err := run(*bin, *ckpt, *paper, *levels, *dur, *size, *workers, *queue, *reps); err != nil {
+	if err := run(*bin, *ckpt, *paper, *levels, *dur, *size, *workers, *queue, *reps, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "serveload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, ckpt string, paper bool, levels string, dur time.Duration, size, workers, queue, reps int) error {
+func run(bin, ckpt string, paper bool, levels string, dur time.Duration, size, workers, queue, reps, rounds int) error {
 	tmp, err := os.MkdirTemp("", "serveload-")
 	if err != nil {
 		return err
@@ -96,10 +99,11 @@ func run(bin, ckpt string, paper bool, levels string, dur time.Duration, size, w
 	fmt.Printf("load:    %s\n", loadavg())
 	fmt.Printf("model:   %s; sketch %d², 3 hint points; serve --workers %d --queue %d\n\n", ckpt, size, workers, queue)
 
-	before, err := modelTime(ckpt, sketch, points, reps)
+	c, err := infer.Open(ckpt)
 	if err != nil {
 		return err
 	}
+	defer c.Close()
 
 	srv, url, err := startServer(bin, ckpt, filepath.Join(tmp, "runs"), workers, queue)
 	if err != nil {
@@ -110,8 +114,9 @@ func run(bin, ckpt string, paper bool, levels string, dur time.Duration, size, w
 	if err != nil {
 		return err
 	}
+	req := load.Request{URL: url + "api/colorize", Body: body, ContentType: ct}
 	// One request first: the model loads and the 256² graph is built.
-	if r := load.Run(context.Background(), load.Request{URL: url + "api/colorize", Body: body, ContentType: ct}, 1, time.Millisecond); r.Statuses[200] != 1 {
+	if r := load.Run(context.Background(), req, 1, time.Millisecond); r.Statuses[200] != 1 {
 		return fmt.Errorf("warm-up request: statuses %v", r.Statuses)
 	}
 
@@ -120,8 +125,36 @@ func run(bin, ckpt string, paper bool, levels string, dur time.Duration, size, w
 		peak int
 	}
 	var rows []row
+	var ratios []float64
+	fmt.Println("| round | infer: decode + model + encode (median) | model alone | serve, 1 client: p50 | p95 | p50 / infer |")
+	fmt.Println("|---|---|---|---|---|---|")
+	single := load.Result{Clients: 1, Statuses: map[int]int{}}
+	for r := 1; r <= rounds; r++ {
+		tm, err := modelTime(c, sketch, points, reps)
+		if err != nil {
+			return err
+		}
+		res := load.Run(context.Background(), req, 1, dur/time.Duration(rounds))
+		ratio := float64(res.Percentile(50)) / float64(tm.full)
+		ratios = append(ratios, ratio)
+		fmt.Printf("| %d | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.2f |\n", r, ms(tm.full), ms(tm.model), ms(res.Percentile(50)), ms(res.Percentile(95)), ratio)
+		single.Latencies = append(single.Latencies, res.Latencies...)
+		single.Duration += res.Duration
+		for k, v := range res.Statuses {
+			single.Statuses[k] += v
+		}
+		single.RetryAfterMissing += res.RetryAfterMissing
+	}
+	sort.Float64s(ratios)
+	fmt.Printf("\nsingle client p50 / infer, median round: %.2f\n\n", ratios[len(ratios)/2])
+	sort.Slice(single.Latencies, func(i, j int) bool { return single.Latencies[i] < single.Latencies[j] })
+	peak, _ := peakRSS(srv.Process.Pid)
+	rows = append(rows, row{single, peak})
 	for _, n := range clients {
-		res := load.Run(context.Background(), load.Request{URL: url + "api/colorize", Body: body, ContentType: ct}, n, dur)
+		if n == 1 {
+			continue
+		}
+		res := load.Run(context.Background(), req, n, dur)
 		peak, _ := peakRSS(srv.Process.Pid)
 		rows = append(rows, row{res, peak})
 		fmt.Fprintf(os.Stderr, "%d clients: %v\n", n, res.Statuses)
@@ -137,20 +170,13 @@ func run(bin, ckpt string, paper bool, levels string, dur time.Duration, size, w
 	case <-time.After(30 * time.Second):
 		return errors.New("the server did not stop within 30 s of SIGINT")
 	}
-	after, err := modelTime(ckpt, sketch, points, reps)
-	if err != nil {
-		return err
-	}
 
-	fmt.Printf("colorize infer model time (median of %d, in this process): decode + colorize + encode %.1f ms before / %.1f ms after the load; colorize alone %.1f / %.1f ms\n\n",
-		reps, ms(before.full), ms(after.full), ms(before.model), ms(after.model))
-	ref := (before.full + after.full) / 2
-	fmt.Println("| clients | requests (200) | 503 | other errors | throughput | p50 | p95 | p50 / infer | server peak RSS |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| clients | requests (200) | 503 | other errors | throughput | p50 | p95 | server peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Printf("| %d | %d | %d | %d | %.2f/s | %.1f ms | %.1f ms | %.2f | %d MiB |\n",
+		fmt.Printf("| %d | %d | %d | %d | %.2f/s | %.1f ms | %.1f ms | %d MiB |\n",
 			r.res.Clients, r.res.Statuses[200], r.res.Statuses[503], r.res.Failed(), r.res.Throughput(),
-			ms(r.res.Percentile(50)), ms(r.res.Percentile(95)), float64(r.res.Percentile(50))/float64(ref), r.peak>>10)
+			ms(r.res.Percentile(50)), ms(r.res.Percentile(95)), r.peak>>10)
 	}
 	for _, r := range rows {
 		if r.res.Failed() > 0 || r.res.RetryAfterMissing > 0 {
@@ -164,18 +190,13 @@ type times struct{ full, model time.Duration }
 
 // modelTime times what `colorize infer` does per sketch once its model is
 // loaded and its graph built: decode, colorize, encode the PNG.
-func modelTime(ckpt string, sketch []byte, points string, reps int) (times, error) {
-	c, err := infer.Open(ckpt)
-	if err != nil {
-		return times{}, err
-	}
-	defer c.Close()
+func modelTime(c *infer.Colorizer, sketch []byte, points string, reps int) (times, error) {
 	pts, err := infer.ParsePoints(points)
 	if err != nil {
 		return times{}, err
 	}
 	var full, model []time.Duration
-	for i := -2; i < reps; i++ { // two warm-up runs build the graph
+	for i := -1; i < reps; i++ { // a warm-up run (the first builds the graph)
 		t0 := time.Now()
 		img, _, err := imageio.DecodeReader(bytes.NewReader(sketch))
 		if err != nil {
