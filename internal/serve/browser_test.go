@@ -230,8 +230,9 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// Runs view: the finished run's curves, then the live run's growing.
-	points := func(chart string) int {
-		return int(eval(fmt.Sprintf(`[Number(document.getElementById('%s').dataset.points || 0)]`, chart))[0])
+	// last is the newest step a chart draws.
+	last := func(chart string) int {
+		return int(eval(fmt.Sprintf(`[Number(document.getElementById('%s').dataset.last || 0)]`, chart))[0])
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("tab-runs")),
@@ -253,10 +254,10 @@ func TestBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("runs view of the training run: %v", err)
 	}
-	before := points("chart-adv")
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.getElementById('chart-adv').dataset.points) > %d`, before),
+	before := last("chart-adv")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.getElementById('chart-adv').dataset.last) > %d`, before),
 		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
-		t.Fatalf("no new points on the live run's curve (had %d): %v", before, err)
+		t.Fatalf("the live run's curve did not grow past step %d: %v", before, err)
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`li[data-run="steer"] input`)),
@@ -266,7 +267,7 @@ func TestBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("comparison chart: %v", err)
 	}
-	t.Logf("live curve: %d → %d points", before, points("chart-adv"))
+	t.Logf("live curve: up to step %d, then %d", before, last("chart-adv"))
 	shot(t, ctx, "runs")
 }
 

@@ -67,9 +67,11 @@ export function lineChart(svg, series, { xLabel = 'step', height = 200 } = {}) {
   if (!all.length) {
     svg.append(node('text', { x: width / 2, y: height / 2, class: 'empty', 'text-anchor': 'middle' }, 'no data yet'));
     svg.dataset.points = '0';
+    svg.dataset.last = '';
     return;
   }
   let x0 = Math.min(...all.map((p) => p[0])), x1 = Math.max(...all.map((p) => p[0]));
+  svg.dataset.last = String(x1); // the newest step drawn
   let y0 = Math.min(...all.map((p) => p[1])), y1 = Math.max(...all.map((p) => p[1]));
   if (x1 === x0) { x0 -= 1; x1 += 1; }
   if (y1 === y0) { y0 -= Math.abs(y0) * 0.1 || 1; y1 += Math.abs(y1) * 0.1 || 1; }

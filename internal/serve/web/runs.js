@@ -110,7 +110,7 @@ function renderList() {
     li.querySelector('.run-meta').replaceChildren(badge(r),
       el('span', {}, `step ${r.step}${steps ? ' / ' + steps : ''}`),
       el('span', {}, `best val L1 ${fmt(r.best_val_l1)}`));
-    ul.append(li); // keeps the order of the runs
+    if (ul.children[i] !== li) ul.insertBefore(li, ul.children[i] || null); // in order, moved only when out of it
   });
   for (const li of items.values()) li.remove();
 }
