@@ -87,16 +87,7 @@ func TestBrowser(t *testing.T) {
 	opts := defaultOptions(root)
 	opts.Runs = runs.New(root, filepath.Join(root, "steer"))
 	opts.MaxSide = 32 // the model's training size, as the hint test colorizes
-	s := newServer(t, opts)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.opts.Hosts = LoopbackHosts(ln.Addr())
-	srvCtx, stopServer := context.WithCancel(context.Background())
-	defer stopServer()
-	go Serve(srvCtx, ln, s, Timeouts{Read: 30 * time.Second, Write: time.Minute, Idle: time.Minute, Shutdown: 10 * time.Second})
-	url := "http://" + s.opts.Hosts[0] + "/"
+	url := serveOnLoopback(t, newServer(t, opts))
 
 	downloads := t.TempDir()
 	sketchPath := filepath.Join(downloads, "1F31D.png") // full moon face, 128×128
@@ -106,18 +97,7 @@ func TestBrowser(t *testing.T) {
 	}
 	os.WriteFile(sketchPath, sk, 0o644)
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1360, 860),
-		chromedp.Flag("force-device-scale-factor", "1"))
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
-	defer cancelTab()
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
-	}
-	deadline, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancelDeadline()
-	ctx = deadline
+	ctx := openPage(t, chromium, url)
 	eval := func(js string) []float64 {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](js))
@@ -229,6 +209,77 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("%s does not reproduce the downloaded result (%d vs %d bytes)", command, len(got), len(result))
 	}
 
+	// The other tools, each followed by a new result.
+	opaque := func() int {
+		return int(eval(`(() => { const c = document.getElementById('hints'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] === 255) n++; return [n]; })()`)[0])
+	}
+	version := func() int { return int(eval(`[Number(document.getElementById('result').dataset.version)]`)[0]) }
+	step := func(what string, want int, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		v := version()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		waitResult(v)
+		if got := opaque(); got != want {
+			t.Fatalf("after %s: %d hint pixels, want %d", what, got, want)
+		}
+	}
+	step("undo", 400, chromedp.Click(chromedp.ID("undo")))
+	step("redo", 800, chromedp.Click(chromedp.ID("redo")))
+	// Eyedropper: the result's color under the click becomes the color.
+	at := func(canvas string, x, y int) []float64 {
+		return eval(fmt.Sprintf(`(() => { const c = document.getElementById('%s'); const r = c.getBoundingClientRect();
+			return [r.left + (%d + 0.5) * r.width / c.width, r.top + (%d + 0.5) * r.height / c.height]; })()`, canvas, x, y))
+	}
+	p := at("result", 44, 60)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.tool[data-tool="pick"]`)), chromedp.MouseClickXY(p[0], p[1])); err != nil {
+		t.Fatal(err)
+	}
+	picked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const d = document.getElementById('result').getContext('2d').getImageData(44, 60, 1, 1).data;
+		return [document.getElementById('color').value, '#' + [d[0], d[1], d[2]].map((v) => v.toString(16).padStart(2, '0')).join(''),
+			document.querySelector('.tool.active').dataset.tool]; })()`))
+	if err != nil || picked[0] != picked[1] || picked[2] != "dot" {
+		t.Fatalf("eyedropper: color, result pixel, tool after = %v (%v)", picked, err)
+	}
+	// Stroke: 4 px wide from (20,110) to (100,110) covers x 18…101, y 108…111.
+	setWidth := func(w int) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const b = document.getElementById('brush'); b.value = %d; b.dispatchEvent(new Event('input')); })()`, w))
+	}
+	a, b := at("hints", 20, 110), at("hints", 100, 110)
+	step("a stroke", 800+84*4, chromedp.Click(chromedp.CSS(`.tool[data-tool="stroke"]`)), setWidth(4),
+		chromedp.MouseEvent(chromedp.MousePressed, a[0], a[1], chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, (a[0]+b[0])/2, a[1], chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseMoved, b[0], b[1], chromedp.ButtonLeft),
+		chromedp.MouseEvent(chromedp.MouseReleased, b[0], b[1], chromedp.ButtonLeft))
+	// Eraser: 30 px centred on the red dot covers it (20 px) and nothing else.
+	e := at("hints", 40, 64)
+	step("erasing", 800+84*4-400, chromedp.Click(chromedp.CSS(`.tool[data-tool="eraser"]`)), setWidth(30), chromedp.MouseClickXY(e[0], e[1]))
+	step("clear", 0, chromedp.Click(chromedp.ID("clear")))
+	// Drop and paste open sketches too.
+	for _, how := range []string{"drop", "paste"} {
+		v := version()
+		js := fmt.Sprintf(`(async () => {
+			const c = new OffscreenCanvas(50, 40); const g = c.getContext('2d'); g.fillStyle = '#fff'; g.fillRect(0, 0, 50, 40);
+			g.strokeRect(10, 10, 30, 20);
+			const dt = new DataTransfer(); dt.items.add(new File([await c.convertToBlob()], 'dropped.png', { type: 'image/png' }));
+			if ('%s' === 'drop') document.getElementById('sketch-box').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+			else document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+		})()`, how)
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](js, chromedp.EvalAwaitPromise)); err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		waitResult(v)
+		want := map[string]string{"drop": "dropped.png · 50×40", "paste": "pasted.png · 50×40"}[how]
+		if info, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("sketch-info"))); err != nil || info != want {
+			t.Fatalf("after a %s the sketch is %q (%v), want %q", how, info, err, want)
+		}
+		if w := eval(`[document.getElementById('result').width, document.getElementById('result').height]`); w[0] != 50 || w[1] != 40 {
+			t.Fatalf("after a %s the result is %v", how, w)
+		}
+	}
+
 	// Runs view: the finished run's curves, then the live run's growing.
 	// last is the newest step a chart draws.
 	last := func(chart string) int {
@@ -237,7 +288,7 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID("tab-runs")),
 		chromedp.Click(chromedp.CSS(`li[data-run="steer"]`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById('run-title').textContent === 'steer' &&
+		chromedp.Poll[chromedp.Void](`document.getElementById('chart-adv').dataset.run === 'steer' && document.getElementById('chart-val').dataset.run === 'steer' &&
 			Number(document.getElementById('chart-adv').dataset.points) >= 100 &&
 			Number(document.getElementById('chart-val').dataset.points) >= 6 &&
 			document.querySelectorAll('#chart-val path.series').length === 2 &&
@@ -248,17 +299,18 @@ func TestBrowser(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`li[data-run="live"]`)),
-		chromedp.Poll[chromedp.Void](`document.getElementById('run-title').textContent === 'live' &&
+		chromedp.Poll[chromedp.Void](`document.getElementById('chart-adv').dataset.run === 'live' &&
 			document.querySelector('#run-state .badge.training') !== null &&
 			Number(document.getElementById('chart-adv').dataset.points) > 0`, chromedp.WithPollingTimeout(60*time.Second)),
 	); err != nil {
 		t.Fatalf("runs view of the training run: %v", err)
 	}
 	before := last("chart-adv")
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`Number(document.getElementById('chart-adv').dataset.last) > %d`, before),
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('chart-adv').dataset.run === 'live' && Number(document.getElementById('chart-adv').dataset.last) > %d`, before),
 		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 		t.Fatalf("the live run's curve did not grow past step %d: %v", before, err)
 	}
+	t.Logf("live curve: up to step %d, then %d", before, last("chart-adv"))
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`li[data-run="steer"] input`)),
 		chromedp.Click(chromedp.CSS(`li[data-run="live"] input`)),
@@ -267,12 +319,71 @@ func TestBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("comparison chart: %v", err)
 	}
-	t.Logf("live curve: up to step %d, then %d", before, last("chart-adv"))
 	shot(t, ctx, "runs")
 }
 
 func dist(a, b []float64) float64 {
 	return math.Sqrt((a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) + (a[2]-b[2])*(a[2]-b[2]))
+}
+
+// openPage starts headless Chromium on url; the context it returns ends
+// with the test (3 minutes at most).
+func openPage(t *testing.T, chromium, url string) context.Context {
+	t.Helper()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(chromium),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1360, 860),
+		chromedp.Flag("force-device-scale-factor", "1"))
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(cancelTab)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	deadline, cancelDeadline := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelDeadline)
+	return deadline
+}
+
+// serveOnLoopback serves s on 127.0.0.1 until the test ends and returns
+// its page's address.
+func serveOnLoopback(t *testing.T, s *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opts.Hosts = LoopbackHosts(ln.Addr())
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ln, s, Timeouts{Read: 30 * time.Second, Write: time.Minute, Idle: time.Minute, Shutdown: 10 * time.Second})
+	}()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return "http://" + s.opts.Hosts[0] + "/"
+}
+
+// TestBrowserSendsTheToken: a page opened at the printed address with its
+// #token= fragment calls the API with the token, and drops it from the
+// address bar.
+func TestBrowserSendsTheToken(t *testing.T) {
+	chromium := findChromium(t)
+	opts := defaultOptions(runsTree(t))
+	opts.Token = "s3cret-token"
+	url := serveOnLoopback(t, newServer(t, opts))
+	ctx := openPage(t, chromium, url+"#token=s3cret-token")
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById('model').value === 'a:best' && location.hash === ''`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the page did not list the models with the token: %v", err)
+	}
+	open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('token-dialog').open`))
+	if err != nil || open {
+		t.Fatalf("token dialog open %v (%v)", open, err)
+	}
 }
 
 // shot saves a screenshot as NAME.png in $COLORIZE_SCREENSHOTS, or in the

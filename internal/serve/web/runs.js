@@ -33,12 +33,16 @@ export function showRuns(on) {
 }
 
 async function poll() {
-  try {
-    await refresh();
-  } catch (err) {
-    toast(`runs: ${err.message}`, true);
-  }
+  await update();
   if (state.active) state.timer = setTimeout(poll, POLL_MS);
+}
+
+// update runs refresh after any refresh still under way, so a click and a
+// poll never draw over each other out of order.
+let chain = Promise.resolve();
+function update() {
+  chain = chain.then(refresh).catch((err) => toast(`runs: ${err.message}`, true));
+  return chain;
 }
 
 async function refresh() {
@@ -121,14 +125,14 @@ function newItem(id) {
   box.addEventListener('click', (e) => e.stopPropagation());
   box.addEventListener('change', () => {
     if (box.checked) state.ticked.add(id); else state.ticked.delete(id);
-    refresh().catch((err) => toast(err.message, true));
+    update();
   });
   const li = el('li', { 'data-run': id }, box,
     el('div', { class: 'run-name' }, el('span', { class: 'dot' }), id),
     el('div', { class: 'run-meta' }));
   li.addEventListener('click', () => {
     state.selected = id;
-    refresh().catch((err) => toast(err.message, true));
+    update();
   });
   return li;
 }
@@ -177,6 +181,7 @@ function drawRun() {
     { label: 'val L1', color: COLORS[3], points: pts(val, 'val_l1') },
     { label: 'val compensated L1', color: COLORS[4], points: pts(val, 'val_comp_l1') },
   ]);
+  for (const c of ['chart-adv', 'chart-rec', 'chart-val']) $(c).dataset.run = id; // whose curves these are
 }
 
 function drawCompare() {
