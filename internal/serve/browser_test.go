@@ -330,9 +330,11 @@ func dist(a, b []float64) float64 {
 // with the test (3 minutes at most).
 func openPage(t *testing.T, chromium, url string) context.Context {
 	t.Helper()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1360, 860),
-		chromedp.Flag("force-device-scale-factor", "1"))
+	// chromedp's defaults (headless, /tmp instead of a container's small
+	// /dev/shm, sRGB, no background timer throttling), as root in CI.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium),
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1360, 860), chromedp.Flag("force-device-scale-factor", "1"))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
 	t.Cleanup(cancelTab)
