@@ -13,11 +13,12 @@ endif
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -ldflags "-X github.com/colorize-dev/colorize/internal/buildinfo.Version=$(VERSION)"
 
-# Debian packages: what the build needs, and what the tests need besides.
-# scripts/ort-install adds ONNX Runtime for Node.js (and Debian's nodejs and
-# npm where node or npm is missing) for the exported-model tests.
+# Debian packages: what the build needs, and what the tests need besides
+# (chromium: the browser test of colorize serve). scripts/ort-install adds
+# ONNX Runtime for Node.js (and Debian's nodejs and npm where node or npm is
+# missing) for the exported-model tests.
 DEPS_BUILD := libopenblas-dev
-DEPS_TEST  := python3-torch python3-numpy python3-scipy python3-pil
+DEPS_TEST  := python3-torch python3-numpy python3-scipy python3-pil chromium
 
 .PHONY: all build build-pure deps test-deps test test-pure lint bench clean
 

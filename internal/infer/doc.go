@@ -41,6 +41,7 @@
 // One inference graph is built per padded input shape and dropout setting and
 // cached by the Colorizer, so a folder of same-size sketches builds one graph;
 // Colorizer.MaxGraphs bounds the cache for servers that see every size.
-// A Colorizer is not safe for concurrent use. EncodePNG is the one PNG
-// encoding of results, shared by every front end.
+// A Colorizer is not safe for concurrent use. Front ends encode results with
+// atomicfile.EncodePNG (what atomicfile.WritePNG writes), so the CLI and the
+// server give the same bytes.
 package infer

@@ -93,7 +93,11 @@ func New(root, extra string) *Index {
 
 // Runs scans the root and returns its runs sorted by ID. A missing root has
 // no runs.
-func (ix *Index) Runs() ([]Run, error) {
+func (ix *Index) Runs() ([]Run, error) { return ix.scan(true) }
+
+// scan finds the runs; without details it lists only their checkpoints (no
+// config, no lock probe), which is all a model lookup needs.
+func (ix *Index) scan(details bool) ([]Run, error) {
 	dirs, err := findRunDirs(ix.Root)
 	if err != nil {
 		return nil, err
@@ -101,7 +105,7 @@ func (ix *Index) Runs() ([]Run, error) {
 	out := make([]Run, 0, len(dirs))
 	seen := map[string]bool{}
 	for _, d := range dirs {
-		r := ix.describe(d.id, d.dir)
+		r := ix.describe(d.id, d.dir, details)
 		out = append(out, r)
 		for _, c := range r.Checkpoints {
 			seen[c.Path] = true
@@ -130,7 +134,7 @@ func (ix *Index) Run(id string) (Run, bool, error) {
 // Models returns every checkpoint: Extra's first (when it is not under the
 // root), then each run's. Unreadable checkpoints are left out.
 func (ix *Index) Models() ([]Checkpoint, error) {
-	all, err := ix.Runs()
+	all, err := ix.scan(false)
 	if err != nil {
 		return nil, err
 	}
@@ -245,14 +249,16 @@ func isCheckpointName(n string) bool {
 	return n == checkpoint.BestName || strings.HasPrefix(n, "ckpt-") && strings.HasSuffix(n, ".safetensors")
 }
 
-func (ix *Index) describe(id, dir string) Run {
+func (ix *Index) describe(id, dir string, details bool) Run {
 	r := Run{ID: id, Dir: dir}
-	if cfg, err := readConfig(filepath.Join(dir, "config.yaml")); err == nil {
-		r.Config = &cfg
-	} else if !errors.Is(err, os.ErrNotExist) {
-		r.ConfigErr = err.Error()
+	if details {
+		if cfg, err := readConfig(filepath.Join(dir, "config.yaml")); err == nil {
+			r.Config = &cfg
+		} else if !errors.Is(err, os.ErrNotExist) {
+			r.ConfigErr = err.Error()
+		}
+		r.Training, r.Holder, _ = runlock.Probe(dir)
 	}
-	r.Training, r.Holder, _ = runlock.Probe(dir)
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if e.IsDir() || !isCheckpointName(e.Name()) {

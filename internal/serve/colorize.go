@@ -47,7 +47,12 @@ func (s *Server) handleColorize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "%v: %d requests are being colorized or waiting; try again shortly", err, cap(s.pool.slots))
 		return
 	}
-	defer release()
+	submitted := false
+	defer func() {
+		if !submitted {
+			release()
+		}
+	}()
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
 
@@ -68,8 +73,9 @@ func (s *Server) handleColorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j := &job{ctx: ctx, model: model, sketch: form.sketch, hint: form.hint, points: form.points,
-		width: form.width, height: form.height, maxSide: s.opts.MaxSide, done: make(chan result, 1)}
-	s.pool.submit(j)
+		width: form.width, height: form.height, maxSide: s.opts.MaxSide, done: make(chan result, 1), release: release}
+	s.pool.submit(j) // from here the worker gives the slot back, when the job has left the queue
+	submitted = true
 	var res result
 	select {
 	case res = <-j.done:

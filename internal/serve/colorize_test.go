@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -301,5 +302,41 @@ func TestShutdownLetsRequestsInFlightFinish(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
+	}
+}
+
+// TestAbandonedJobsKeepTheirSlot: a request that times out in the queue
+// keeps its slot until a worker drops its job, so the queue never holds more
+// than it has room for, and the server recovers once the worker is free.
+func TestAbandonedJobsKeepTheirSlot(t *testing.T) {
+	opts := defaultOptions(runsTree(t))
+	opts.Workers, opts.Queue, opts.Models = 1, 1, 1
+	opts.Timeout = 300 * time.Millisecond
+	g := newGate()
+	opts.Open = g.open
+	s := newServer(t, opts)
+	sk := map[string][]byte{"sketch": encodePNG(t, sketch(32, 32))}
+
+	codes := make(chan *httptest.ResponseRecorder, 2)
+	go func() { codes <- colorize(t, s, sk, nil) }()
+	<-g.entered // A holds the worker
+	go func() { codes <- colorize(t, s, sk, nil) }()
+	for range 2 { // both time out: A on the worker, B in the queue
+		rec := <-codes
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(errorOf(t, rec), "not colorized within") || rec.Header().Get("Retry-After") == "" {
+			t.Fatalf("timed-out request: %d %s", rec.Code, rec.Body)
+		}
+	}
+	// Their jobs still hold both slots: a third request is turned away.
+	if rec := colorize(t, s, sk, nil); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("with the worker stuck and the queue full: %d", rec.Code)
+	}
+	close(g.release)
+	for end := time.Now().Add(10 * time.Second); len(s.pool.slots) > 0 && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
+	}
+	s.opts.Timeout = time.Minute
+	if rec := colorize(t, s, sk, nil); rec.Code != http.StatusOK {
+		t.Fatalf("after the worker was freed: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -118,7 +118,7 @@ func encodePNG(t testing.TB, img image.Image) []byte {
 }
 
 // form builds a multipart body from files (name → bytes) and fields.
-func form(t testing.TB, files map[string][]byte, fields map[string]string) (io.Reader, string) {
+func form(t testing.TB, files map[string][]byte, fields map[string]string) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

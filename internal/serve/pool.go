@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/http"
 	"sync"
 	"time"
 
@@ -27,6 +29,11 @@ type job struct {
 	// maxSide is passed on as infer.Request.MaxSide.
 	maxSide int
 	done    chan result // buffered: a worker never waits for the handler
+	// release gives the job's admission slot back. The worker calls it,
+	// not the handler: a job whose client gave up still occupies the queue
+	// until a worker drops it, so the queue can never hold more jobs than
+	// it has room for.
+	release func()
 }
 
 type result struct {
@@ -61,8 +68,9 @@ func newPool(workers, queue int, models *modelCache) *pool {
 	return p
 }
 
-// admit reserves room for one request, or fails at once with errBusy; the
-// caller calls the returned release when it has its answer.
+// admit reserves room for one request, or fails at once with errBusy.
+// Release is called once the request is answered without a job, or by the
+// worker once its job is done or dropped.
 func (p *pool) admit() (release func(), err error) {
 	select {
 	case p.slots <- struct{}{}:
@@ -73,8 +81,9 @@ func (p *pool) admit() (release func(), err error) {
 	}
 }
 
-// submit hands an admitted job to the workers. It never waits: admission
-// leaves room for every admitted job in the channel.
+// submit hands an admitted job to the workers. It never waits: a slot is
+// held from admission until the job leaves a worker, so the channel has
+// room for every admitted job.
 func (p *pool) submit(j *job) { p.jobs <- j }
 
 // retryAfter estimates in whole seconds when a slot will be free.
@@ -91,6 +100,7 @@ func (p *pool) work() {
 	for j := range p.jobs {
 		if err := j.ctx.Err(); err != nil {
 			j.done <- result{err: err} // the client left or timed out while queued
+			j.release()
 			continue
 		}
 		start := time.Now()
@@ -106,6 +116,7 @@ func (p *pool) work() {
 			p.mu.Unlock()
 		}
 		j.done <- result{png: png, took: took, err: err}
+		j.release()
 	}
 }
 
@@ -199,6 +210,10 @@ func (mc *modelCache) get(c runs.Checkpoint) (*infer.Colorizer, func(), error) {
 	col, err := mc.open(c.Path)
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
+	if errors.Is(err, fs.ErrNotExist) {
+		mc.remove(e)
+		return nil, nil, fail(http.StatusNotFound, "model %s: its checkpoint %s is gone (pruned by training?); GET /api/models lists the current ones", c.ID, c.Path)
+	}
 	if err != nil {
 		mc.remove(e)
 		return nil, nil, fmt.Errorf("load model %s: %w", c.ID, err)

@@ -178,7 +178,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if c, err := index.Default(models); err == nil {
 		def = fmt.Sprintf("%s (step %d)", c.ID, c.Step)
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%d checkpoints under %s; default model %s; %d worker(s), queue %d\n", len(models), sc.Runs, def, sc.Workers, sc.Queue)
+	fmt.Fprintf(opts.IO.ErrOut, "runs folder %s: %d checkpoints; default model %s; %d worker(s), queue %d\n", sc.Runs, len(models), def, sc.Workers, sc.Queue)
 	fmt.Fprintf(opts.IO.Out, "colorize serve: open %s\n", url)
 	err = serve.Serve(ctx, ln, s, serve.Timeouts{
 		Read: seconds(sc.ReadTimeout), Write: write, Idle: seconds(sc.IdleTimeout), Shutdown: write,

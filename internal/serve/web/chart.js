@@ -61,15 +61,17 @@ export function lineChart(svg, series, { xLabel = 'step', height = 200 } = {}) {
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('height', height);
   svg.replaceChildren();
-  const m = { l: 48, r: 12, t: 22, b: 28 };
+  const m = { l: 48, r: 16, t: 22, b: 28 };
   const pw = width - m.l - m.r, ph = height - m.t - m.b;
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (!all.length) {
     svg.append(node('text', { x: width / 2, y: height / 2, class: 'empty', 'text-anchor': 'middle' }, 'no data yet'));
     svg.dataset.points = '0';
+    svg.dataset.last = '';
     return;
   }
   let x0 = Math.min(...all.map((p) => p[0])), x1 = Math.max(...all.map((p) => p[0]));
+  svg.dataset.last = String(x1); // the newest step drawn
   let y0 = Math.min(...all.map((p) => p[1])), y1 = Math.max(...all.map((p) => p[1]));
   if (x1 === x0) { x0 -= 1; x1 += 1; }
   if (y1 === y0) { y0 -= Math.abs(y0) * 0.1 || 1; y1 += Math.abs(y1) * 0.1 || 1; }
@@ -83,11 +85,12 @@ export function lineChart(svg, series, { xLabel = 'step', height = 200 } = {}) {
     grid.append(node('line', { x1: m.l, x2: m.l + pw, y1: sy(v), y2: sy(v) }));
     grid.append(node('text', { x: m.l - 6, y: sy(v) + 4, 'text-anchor': 'end' }, label(v)));
   }
-  for (const v of niceTicks(x0, x1, Math.max(2, Math.floor(pw / 90)))) {
+  for (const v of niceTicks(x0, x1, Math.max(3, Math.floor(pw / 70)))) {
     grid.append(node('line', { x1: sx(v), x2: sx(v), y1: m.t, y2: m.t + ph, class: 'v' }));
-    grid.append(node('text', { x: sx(v), y: m.t + ph + 16, 'text-anchor': 'middle' }, label(v)));
+    const edge = sx(v) > width - 24; // the last label ends at the edge, not past it
+    grid.append(node('text', { x: edge ? width - 2 : sx(v), y: m.t + ph + 16, 'text-anchor': edge ? 'end' : 'middle' }, label(v)));
   }
-  grid.append(node('text', { x: m.l + pw, y: height - 2, 'text-anchor': 'end', class: 'axis-label' }, xLabel));
+  grid.append(node('text', { x: m.l - 6, y: m.t + ph + 16, 'text-anchor': 'end', class: 'axis-label' }, xLabel));
   svg.append(grid);
 
   let total = 0;

@@ -12,7 +12,7 @@ import { toast, download, shellQuote, el } from './ui.js';
 
 const DEBOUNCE_MS = 300;
 const PRESETS = ['#e02020', '#2060e0', '#f0c020', '#30a040', '#f4c8a8', '#8b5a2b', '#9040c0', '#202020'];
-const MAX_RECENT = 12;
+const MAX_RECENT = 9;
 
 const $ = (id) => document.getElementById(id);
 
@@ -362,6 +362,7 @@ async function send() {
       state.shown = { blob: r.blob, hint: hinted ? hint : null, checkpoint: r.checkpoint, model: r.model, step: r.step, maxSide: r.maxSide };
       state.version++;
       $('result').dataset.version = state.version;
+      $('result-hint').hidden = true;
       const total = performance.now() - t0;
       $('timing').textContent = `· ${r.model} (step ${r.step}) · ${Math.round(total)} ms` + (r.modelMs !== null ? ` (model ${Math.round(r.modelMs)} ms)` : '');
       renderCommand();
@@ -410,7 +411,7 @@ function renderCommand() {
       el('a', { href: '#', onclick: (e) => { e.preventDefault(); download(state.sketch.file, state.sketch.name); } }, `save it as ${state.sketch.name}`));
   }
   if (cmd && state.shown.hint) {
-    pre.append('\n', el('span', { class: 'muted' }, `# with the hint layer saved as ${stem()}.hints.png (Hints PNG)`));
+    pre.append('\n', el('span', { class: 'muted' }, `# with the hint layer saved as ${stem()}.hints.png (Download hints)`));
   }
 }
 

@@ -33,12 +33,16 @@ export function showRuns(on) {
 }
 
 async function poll() {
-  try {
-    await refresh();
-  } catch (err) {
-    toast(`runs: ${err.message}`, true);
-  }
+  await update();
   if (state.active) state.timer = setTimeout(poll, POLL_MS);
+}
+
+// update runs refresh after any refresh still under way, so a click and a
+// poll never draw over each other out of order.
+let chain = Promise.resolve();
+function update() {
+  chain = chain.then(refresh).catch((err) => toast(`runs: ${err.message}`, true));
+  return chain;
 }
 
 async function refresh() {
@@ -90,32 +94,47 @@ function badge(run) {
   return el('span', { class: 'badge ' + run.state }, text);
 }
 
+// renderList updates the list in place, one item per run kept across polls,
+// so a click or a tick is never lost to a redraw.
 function renderList() {
   const ul = $('runs');
+  ul.querySelector('.none')?.remove();
   if (!state.runs.length) {
-    ul.replaceChildren(el('li', { class: 'muted' }, 'No runs yet. Start one with colorize train.'));
+    ul.replaceChildren(el('li', { class: 'muted none' }, 'No runs yet. Start one with colorize train.'));
     return;
   }
-  ul.replaceChildren(...state.runs.map((r, i) => {
+  const items = new Map([...ul.querySelectorAll('li[data-run]')].map((li) => [li.dataset.run, li]));
+  state.runs.forEach((r, i) => {
+    let li = items.get(r.id);
+    if (!li) li = newItem(r.id);
+    items.delete(r.id);
+    li.classList.toggle('selected', r.id === state.selected);
+    li.querySelector('.dot').style.background = COLORS[i % COLORS.length];
     const steps = r.config ? r.config.steps : null;
-    const box = el('input', { type: 'checkbox', title: 'compare validation curves', checked: state.ticked.has(r.id) });
-    box.addEventListener('click', (e) => e.stopPropagation());
-    box.addEventListener('change', () => {
-      if (box.checked) state.ticked.add(r.id); else state.ticked.delete(r.id);
-      refresh().catch((err) => toast(err.message, true));
-    });
-    const li = el('li', { class: r.id === state.selected ? 'selected' : '', 'data-run': r.id },
-      box,
-      el('div', { class: 'run-name' }, el('span', { class: 'dot', style: `background:${COLORS[i % COLORS.length]}` }), r.id),
-      el('div', { class: 'run-meta' }, badge(r),
-        el('span', {}, `step ${r.step}${steps ? ' / ' + steps : ''}`),
-        el('span', {}, `best val L1 ${fmt(r.best_val_l1)}`)));
-    li.addEventListener('click', () => {
-      state.selected = r.id;
-      refresh().catch((err) => toast(err.message, true));
-    });
-    return li;
-  }));
+    li.querySelector('.run-meta').replaceChildren(badge(r),
+      el('span', {}, `step ${r.step}${steps ? ' / ' + steps : ''}`),
+      el('span', {}, `best val L1 ${fmt(r.best_val_l1)}`));
+    if (ul.children[i] !== li) ul.insertBefore(li, ul.children[i] || null); // in order, moved only when out of it
+  });
+  for (const li of items.values()) li.remove();
+}
+
+function newItem(id) {
+  const box = el('input', { type: 'checkbox', title: 'compare validation curves' });
+  box.checked = state.ticked.has(id);
+  box.addEventListener('click', (e) => e.stopPropagation());
+  box.addEventListener('change', () => {
+    if (box.checked) state.ticked.add(id); else state.ticked.delete(id);
+    update();
+  });
+  const li = el('li', { 'data-run': id }, box,
+    el('div', { class: 'run-name' }, el('span', { class: 'dot' }), id),
+    el('div', { class: 'run-meta' }));
+  li.addEventListener('click', () => {
+    state.selected = id;
+    update();
+  });
+  return li;
 }
 
 function renderHeader(run) {
@@ -162,6 +181,7 @@ function drawRun() {
     { label: 'val L1', color: COLORS[3], points: pts(val, 'val_l1') },
     { label: 'val compensated L1', color: COLORS[4], points: pts(val, 'val_comp_l1') },
   ]);
+  for (const c of ['chart-adv', 'chart-rec', 'chart-val']) $(c).dataset.run = id; // whose curves these are
 }
 
 function drawCompare() {
@@ -186,6 +206,11 @@ async function refreshSample(run) {
   if (state.sampleStep.get(run.id) === run.sample_step && img.dataset.run === run.id) return;
   const { blob, step } = await api.latestSample(run.id);
   if (img.src) URL.revokeObjectURL(img.src);
+  // Small grids (32² tiles) are shown enlarged, pixel for pixel.
+  img.onload = () => {
+    const k = Math.max(1, Math.min(4, Math.floor(img.parentElement.clientWidth / img.naturalWidth), Math.floor(640 / img.naturalHeight)));
+    img.style.width = img.naturalWidth * k + 'px';
+  };
   img.src = URL.createObjectURL(blob);
   img.dataset.run = run.id;
   img.hidden = false;
