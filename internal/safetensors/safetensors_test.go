@@ -136,8 +136,8 @@ func TestLyingLengths(t *testing.T) {
 			"header claims bytes 0 to 4000000 of the data, file holds 4"},
 		// Two tensors on the same bytes would let a small file decode into
 		// many copies of its data.
-		"overlapping tensors": {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)), "overlap"},
-		"hole between tensors": {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12)), "hole"},
+		"overlapping tensors":         {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)), "overlap"},
+		"hole between tensors":        {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12)), "hole"},
 		"bytes after the last tensor": {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 8)), "end at byte 4 of the data, file holds 8"},
 		"junk after the header JSON":  {header(`{}x`, nil), "after the JSON"},
 		"unsupported dtype":           {header(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, make([]byte, 1)), `unsupported dtype "U8"`},
