@@ -283,14 +283,13 @@ func flatten(c Config) map[string]any {
 
 // Validate checks value ranges and cross-key constraints, naming the key.
 func (c Config) Validate() error {
-	var errs []error
+	errs := []error{c.Model.Validate()}
 	check := func(ok bool, key string, format string, args ...any) {
 		if !ok {
 			errs = append(errs, fmt.Errorf("key %q: "+format, append([]any{key}, args...)...))
 		}
 	}
 	check(c.Data.Size >= 16 && c.Data.Size <= 4096, "data.size", "must be in [16, 4096], got %d", c.Data.Size)
-	check(c.Model.Depth >= 5 && c.Model.Depth <= 9, "model.depth", "must be in [5, 9] (the pix2pix U-Net needs at least 5 levels), got %d", c.Model.Depth)
 	if c.Model.Depth >= 5 && c.Model.Depth <= 9 && c.Data.Size > 0 {
 		check(c.Data.Size%(1<<c.Model.Depth) == 0, "data.size", "must be a multiple of 2^model.depth = %d, got %d", 1<<c.Model.Depth, c.Data.Size)
 	}
@@ -306,10 +305,6 @@ func (c Config) Validate() error {
 	check(c.XDoG.Sigma > 0, "xdog.sigma", "must be > 0, got %g", c.XDoG.Sigma)
 	check(c.XDoG.K > 1, "xdog.k", "must be > 1, got %g", c.XDoG.K)
 	check(c.XDoG.Phi > 0, "xdog.phi", "must be > 0, got %g", c.XDoG.Phi)
-	check(c.Model.NGF >= 1 && c.Model.NGF <= 1024, "model.ngf", "must be in [1, 1024], got %d", c.Model.NGF)
-	check(c.Model.NDF >= 1 && c.Model.NDF <= 1024, "model.ndf", "must be in [1, 1024], got %d", c.Model.NDF)
-	check(c.Model.DLayers >= 1 && c.Model.DLayers <= 6, "model.d_layers", "must be in [1, 6], got %d", c.Model.DLayers)
-	check(c.Model.Dropout >= 0 && c.Model.Dropout < 1, "model.dropout", "must be in [0, 1), got %g", c.Model.Dropout)
 	check(c.Train.Loss == "l1" || c.Train.Loss == "compensated_l1", "train.loss", `must be "l1" or "compensated_l1", got %q`, c.Train.Loss)
 	check(c.Train.Lambda >= 0, "train.lambda", "must be ≥ 0, got %g", c.Train.Lambda)
 	check(c.Train.Batch >= 1 && c.Train.Batch <= 1024, "train.batch", "must be in [1, 1024], got %d", c.Train.Batch)
@@ -323,5 +318,23 @@ func (c Config) Validate() error {
 	check(c.Train.KeepLast >= 1, "train.keep_last", "must be ≥ 1, got %d", c.Train.KeepLast)
 	check(c.Eval.Dims == 64 || c.Eval.Dims == 192 || c.Eval.Dims == 768 || c.Eval.Dims == 2048, "eval.dims", "must be 64, 192, 768 or 2048, got %d", c.Eval.Dims)
 	check(c.Eval.Batch >= 1, "eval.batch", "must be ≥ 1, got %d", c.Eval.Batch)
+	return errors.Join(errs...)
+}
+
+// Validate checks the model section's ranges, naming the key; Config.Validate
+// includes it. A checkpoint's stored model section is checked with it before
+// the networks it describes are built.
+func (m ModelConfig) Validate() error {
+	var errs []error
+	check := func(ok bool, key string, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("key %q: "+format, append([]any{key}, args...)...))
+		}
+	}
+	check(m.Depth >= 5 && m.Depth <= 9, "model.depth", "must be in [5, 9] (the pix2pix U-Net needs at least 5 levels), got %d", m.Depth)
+	check(m.NGF >= 1 && m.NGF <= 1024, "model.ngf", "must be in [1, 1024], got %d", m.NGF)
+	check(m.NDF >= 1 && m.NDF <= 1024, "model.ndf", "must be in [1, 1024], got %d", m.NDF)
+	check(m.DLayers >= 1 && m.DLayers <= 6, "model.d_layers", "must be in [1, 6], got %d", m.DLayers)
+	check(m.Dropout >= 0 && m.Dropout < 1, "model.dropout", "must be in [0, 1), got %g", m.Dropout)
 	return errors.Join(errs...)
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/colorize-dev/colorize/internal/allocbudget"
+	"github.com/colorize-dev/colorize/internal/fuzzguard"
 )
 
 // FuzzSafetensors decodes arbitrary bytes: no panic, no allocation beyond
@@ -29,7 +29,7 @@ func FuzzSafetensors(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var file File
 		var err error
-		allocbudget.Check(t, len(data), func() { file, err = Decode(data) })
+		fuzzguard.Check(t, len(data), func() { file, err = Decode(data) })
 		if err != nil {
 			return
 		}

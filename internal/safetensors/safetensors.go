@@ -233,7 +233,7 @@ func Decode(data []byte) (File, error) {
 			return File{}, fmt.Errorf("tensor %q: data_offsets %v span %d bytes, shape %v of %s needs %d", name, e.Offsets, hi-lo, e.Shape, e.DType, int64(n)*width)
 		}
 		if hi > int64(len(body)) {
-			return File{}, fmt.Errorf("tensor %q: header claims bytes %d to %d of the data, file holds %d", name, lo, hi, len(body))
+			return File{}, fmt.Errorf("tensor %q: truncated: header claims bytes %d to %d of the data, file holds %d", name, lo, hi, len(body))
 		}
 		spans = append(spans, span{name, e, n, lo, hi})
 	}

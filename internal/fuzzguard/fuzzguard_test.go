@@ -1,4 +1,4 @@
-package allocbudget
+package fuzzguard
 
 import "testing"
 
