@@ -144,7 +144,7 @@ func Read(path string) (*File, error) {
 		return nil, fmt.Errorf("checkpoint %s: stored config: %w", path, err)
 	}
 	if err := checkTensors(raw.Tensors, f.Config.Model); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		return nil, fmt.Errorf("checkpoint %s does not match the model of its stored config %w", path, err)
 	}
 	return f, nil
 }
@@ -166,7 +166,7 @@ func checkTensors(tensors map[string]safetensors.Tensor, cfg config.ModelConfig)
 		case t.F32 == nil:
 			bad = append(bad, fmt.Sprintf("%s is not float32", name))
 		case !slices.Equal(t.Shape, shape):
-			bad = append(bad, fmt.Sprintf("%s has shape %v, the stored model config needs %v", name, t.Shape, shape))
+			bad = append(bad, fmt.Sprintf("%s has shape %v, the model needs %v", name, t.Shape, shape))
 		}
 	}
 	for name, t := range tensors {
@@ -208,7 +208,7 @@ func checkTensors(tensors map[string]safetensors.Tensor, cfg config.ModelConfig)
 	if len(bad) > 0 {
 		parts = append(parts, list(bad))
 	}
-	return fmt.Errorf("tensors do not match the stored model config (model.depth %d, model.ngf %d, model.ndf %d, model.d_layers %d): %s",
+	return fmt.Errorf("(model.depth %d, model.ngf %d, model.ndf %d, model.d_layers %d): %s",
 		cfg.Depth, cfg.NGF, cfg.NDF, cfg.DLayers, strings.Join(parts, "; "))
 }
 

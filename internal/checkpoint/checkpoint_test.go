@@ -194,7 +194,7 @@ func TestTensorsCheckedAgainstStoredConfig(t *testing.T) {
 		// ngf 1024 at depth 9 would be billions of weights: the file holds
 		// a few thousand.
 		"config claims a huge model": {setConfig(func(c *config.Config) { c.Model.NGF, c.Model.Depth, c.Data.Size = 1024, 9, 512 }),
-			"G.level1.conv.weight has shape [4 5 4 4], the stored model config needs [1024 5 4 4]"},
+			"G.level1.conv.weight has shape [4 5 4 4], the model needs [1024 5 4 4]"},
 		"config out of range": {setConfig(func(c *config.Config) { c.Model.Depth = 1000000 }), `stored config: key "model.depth"`},
 		"missing tensor":      {func(f *safetensors.File) { delete(f.Tensors, "D.bn1.running_var") }, "missing D.bn1.running_var"},
 		"unexpected tensor": {func(f *safetensors.File) {
