@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"reflect"
@@ -36,13 +37,9 @@ func Load(path string, bindings ...FlagBinding) (Config, error) {
 	}
 
 	if path != "" {
-		raw, err := os.ReadFile(path)
+		tree, err := readFile(path)
 		if err != nil {
-			return Config{}, fmt.Errorf("config: %w", err)
-		}
-		var tree map[string]any
-		if err := yaml.Unmarshal(raw, &tree); err != nil {
-			return Config{}, fmt.Errorf("config %s: not valid YAML: %w", path, err)
+			return Config{}, err
 		}
 		if err := checkTree(tree, "", kinds, path); err != nil {
 			return Config{}, err
@@ -84,6 +81,55 @@ func Load(path string, bindings ...FlagBinding) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", sourceName(path), err)
 	}
 	return cfg, nil
+}
+
+// maxFileSize bounds a config file: a complete one takes about 2 KB.
+const maxFileSize = 1 << 20
+
+// readFile reads and parses the YAML config file at path. A file over
+// maxFileSize is refused before it is parsed, and so is any YAML alias
+// (*name, including << merges): a config has no use for them, and refusing
+// them means no document expands beyond the size of its text.
+func readFile(path string) (map[string]any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if len(raw) > maxFileSize {
+		return nil, fmt.Errorf("config %s: larger than %d bytes, the most a config file may have", path, maxFileSize)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("config %s: not valid YAML: %w", path, err)
+	}
+	if n := findAlias(&doc); n != nil {
+		return nil, fmt.Errorf("config %s: line %d: YAML alias *%s: aliases are not allowed in config files", path, n.Line, n.Value)
+	}
+	var tree map[string]any
+	if doc.Kind != 0 {
+		if err := doc.Decode(&tree); err != nil {
+			return nil, fmt.Errorf("config %s: not a mapping of sections: %w", path, err)
+		}
+	}
+	return tree, nil
+}
+
+// findAlias returns the first alias node under n, or nil.
+func findAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n
+	}
+	for _, c := range n.Content {
+		if a := findAlias(c); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 func sourceName(path string) string {
