@@ -20,7 +20,7 @@ LDFLAGS   := -ldflags "-X github.com/colorize-dev/colorize/internal/buildinfo.Ve
 DEPS_BUILD := libopenblas-dev
 DEPS_TEST  := python3-torch python3-numpy python3-scipy python3-pil chromium
 
-.PHONY: all build build-pure deps test-deps test test-pure lint bench clean
+.PHONY: all build build-pure deps test-deps test test-pure lint fuzz bench clean
 
 all: build
 
@@ -50,6 +50,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(TAGS) ./...
+
+# fuzz: every reader's fuzz target for FUZZTIME each (default 20s; about
+# four minutes in all). CI runs it after `make test`.
+fuzz:
+	./scripts/fuzz
 
 bench:
 	./bench/run.sh

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,8 +102,9 @@ type File struct {
 }
 
 // Read decodes the checkpoint at path and its metadata. A truncated or
-// corrupt file, or a file that is not a colorize checkpoint, is an error
-// naming the file.
+// corrupt file, a file that is not a colorize checkpoint, a stored model
+// config out of range, or tensors that do not match the model that config
+// describes, is an error naming the file.
 func Read(path string) (*File, error) {
 	raw, err := safetensors.ReadFile(path)
 	if err != nil {
@@ -111,6 +113,9 @@ func Read(path string) (*File, error) {
 	meta, err := parseMeta(path, raw.Metadata)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkTensors(raw.Tensors, meta.Config.Model); err != nil {
+		return nil, fmt.Errorf("checkpoint %s does not match the model of its stored config %w", path, err)
 	}
 	return &File{Path: path, Meta: meta, raw: raw}, nil
 }
@@ -157,7 +162,81 @@ func parseMeta(path string, md map[string]string) (Meta, error) {
 	if err := errors.Join(errs...); err != nil {
 		return Meta{}, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	if err := f.Config.Model.Validate(); err != nil {
+		return Meta{}, fmt.Errorf("checkpoint %s: stored config: %w", path, err)
+	}
 	return f, nil
+}
+
+// checkTensors compares the tensors of a checkpoint with the model its
+// config describes, without building that model: every network tensor must
+// be present with the model's shape and nothing else may carry a network
+// prefix, and each Adam moment present must have its parameter's shape. So a
+// small file cannot make NewModel allocate a network far larger than the
+// weights it holds.
+func checkTensors(tensors map[string]safetensors.Tensor, cfg config.ModelConfig) error {
+	want := model.StateShapes(cfg)
+	var missing, extra, bad []string
+	for name, shape := range want {
+		t, ok := tensors[name]
+		switch {
+		case !ok:
+			missing = append(missing, name)
+		case t.F32 == nil:
+			bad = append(bad, fmt.Sprintf("%s is not float32", name))
+		case !slices.Equal(t.Shape, shape):
+			bad = append(bad, fmt.Sprintf("%s has shape %v, the model needs %v", name, t.Shape, shape))
+		}
+	}
+	for name, t := range tensors {
+		if strings.HasPrefix(name, unet.ParamPrefix) || strings.HasPrefix(name, patchgan.ParamPrefix) {
+			if _, ok := want[name]; !ok {
+				extra = append(extra, name)
+			}
+			continue
+		}
+		rest, ok := strings.CutPrefix(name, "adam.")
+		if !ok {
+			continue
+		}
+		tag, rest, _ := strings.Cut(rest, ".")
+		moment, param, _ := strings.Cut(rest, ".")
+		shape, known := want[tag+"."+param]
+		switch {
+		case (tag != genTag && tag != discTag) || (moment != "m" && moment != "v") || !known:
+			extra = append(extra, name)
+		case t.F32 == nil:
+			bad = append(bad, fmt.Sprintf("%s is not float32", name))
+		case !slices.Equal(t.Shape, shape):
+			bad = append(bad, fmt.Sprintf("%s has shape %v, its parameter has %v", name, t.Shape, shape))
+		}
+	}
+	if len(missing)+len(extra)+len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	slices.Sort(extra)
+	slices.Sort(bad)
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing "+list(missing))
+	}
+	if len(extra) > 0 {
+		parts = append(parts, "unexpected "+list(extra))
+	}
+	if len(bad) > 0 {
+		parts = append(parts, list(bad))
+	}
+	return fmt.Errorf("(model.depth %d, model.ngf %d, model.ndf %d, model.d_layers %d): %s",
+		cfg.Depth, cfg.NGF, cfg.NDF, cfg.DLayers, strings.Join(parts, "; "))
+}
+
+// list names at most five entries of xs.
+func list(xs []string) string {
+	if len(xs) > 5 {
+		return fmt.Sprintf("%s and %d more", strings.Join(xs[:5], ", "), len(xs)-5)
+	}
+	return strings.Join(xs, ", ")
 }
 
 // NewModel builds the model the checkpoint's configuration describes and

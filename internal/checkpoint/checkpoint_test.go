@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/model"
 	"github.com/colorize-dev/colorize/internal/optim"
+	"github.com/colorize-dev/colorize/internal/safetensors"
 )
 
 func tinyState(t *testing.T, seed int64, ngf int) *State {
@@ -143,6 +145,77 @@ func TestFailedSaveKeepsPreviousCheckpoint(t *testing.T) {
 	for _, e := range entries {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Fatalf("temporary file left behind: %s", e.Name())
+		}
+	}
+}
+
+// rewrite decodes the checkpoint at path, lets edit change it and writes it
+// back to a new file, returning that file's path.
+func rewrite(t testing.TB, path string, edit func(*safetensors.File)) string {
+	t.Helper()
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(&f)
+	var buf bytes.Buffer
+	if err := safetensors.Encode(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "edited.safetensors")
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestTensorsCheckedAgainstStoredConfig: a small file whose config claims a
+// huge model, or whose tensors disagree with its config, is refused by Read
+// before any network is built.
+func TestTensorsCheckedAgainstStoredConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	if err := Save(path, tinyState(t, 1, 4)); err != nil {
+		t.Fatal(err)
+	}
+	setConfig := func(edit func(*config.Config)) func(*safetensors.File) {
+		return func(f *safetensors.File) {
+			cfg, err := config.FromJSON(f.Metadata["config"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			edit(&cfg)
+			f.Metadata["config"] = cfg.JSON()
+		}
+	}
+	for name, c := range map[string]struct {
+		edit func(*safetensors.File)
+		want string
+	}{
+		// ngf 1024 at depth 9 would be billions of weights: the file holds
+		// a few thousand.
+		"config claims a huge model": {setConfig(func(c *config.Config) { c.Model.NGF, c.Model.Depth, c.Data.Size = 1024, 9, 512 }),
+			"G.level1.conv.weight has shape [4 5 4 4], the model needs [1024 5 4 4]"},
+		"config out of range": {setConfig(func(c *config.Config) { c.Model.Depth = 1000000 }), `stored config: key "model.depth"`},
+		"missing tensor":      {func(f *safetensors.File) { delete(f.Tensors, "D.bn1.running_var") }, "missing D.bn1.running_var"},
+		"unexpected tensor": {func(f *safetensors.File) {
+			f.Tensors["G.extra"] = safetensors.Tensor{Shape: []int{1}, F32: []float32{0}}
+		},
+			"unexpected G.extra"},
+		"wrong dtype": {func(f *safetensors.File) {
+			f.Tensors["G.level1.convt.bias"] = safetensors.Tensor{Shape: []int{3}, F64: []float64{0, 0, 0}}
+		},
+			"G.level1.convt.bias is not float32"},
+		"adam moment of the wrong shape": {func(f *safetensors.File) {
+			f.Tensors["adam.G.m.level1.convt.bias"] = safetensors.Tensor{Shape: []int{1}, F32: []float32{0}}
+		}, "adam.G.m.level1.convt.bias has shape [1], its parameter has [3]"},
+		"adam moment of no parameter": {func(f *safetensors.File) {
+			f.Tensors["adam.G.m.nothing"] = safetensors.Tensor{Shape: []int{1}, F32: []float32{0}}
+		}, "unexpected adam.G.m.nothing"},
+	} {
+		edited := rewrite(t, path, c.edit)
+		_, err := Read(edited)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), edited) {
+			t.Errorf("%s: error %v, want one naming the file and containing %q", name, err, c.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"reflect"
@@ -37,13 +38,9 @@ func Load(path string, bindings ...FlagBinding) (Config, error) {
 	}
 
 	if path != "" {
-		raw, err := os.ReadFile(path)
+		tree, err := readFile(path)
 		if err != nil {
-			return Config{}, fmt.Errorf("config: %w", err)
-		}
-		var tree map[string]any
-		if err := yaml.Unmarshal(raw, &tree); err != nil {
-			return Config{}, fmt.Errorf("config %s: not valid YAML: %w", path, err)
+			return Config{}, err
 		}
 		if err := checkTree(tree, "", kinds, path); err != nil {
 			return Config{}, err
@@ -85,6 +82,55 @@ func Load(path string, bindings ...FlagBinding) (Config, error) {
 		return Config{}, fmt.Errorf("config %s: %w", sourceName(path), err)
 	}
 	return cfg, nil
+}
+
+// maxFileSize bounds a config file: a complete one takes about 2 KB.
+const maxFileSize = 1 << 20
+
+// readFile reads and parses the YAML config file at path. A file over
+// maxFileSize is refused before it is parsed, and so is any YAML alias
+// (*name, including << merges): a config has no use for them, and refusing
+// them means no document expands beyond the size of its text.
+func readFile(path string) (map[string]any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if len(raw) > maxFileSize {
+		return nil, fmt.Errorf("config %s: larger than %d bytes, the most a config file may have", path, maxFileSize)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("config %s: not valid YAML: %w", path, err)
+	}
+	if n := findAlias(&doc); n != nil {
+		return nil, fmt.Errorf("config %s: line %d: YAML alias *%s: aliases are not allowed in config files", path, n.Line, n.Value)
+	}
+	var tree map[string]any
+	if doc.Kind != 0 {
+		if err := doc.Decode(&tree); err != nil {
+			return nil, fmt.Errorf("config %s: not a mapping of sections: %w", path, err)
+		}
+	}
+	return tree, nil
+}
+
+// findAlias returns the first alias node under n, or nil.
+func findAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n
+	}
+	for _, c := range n.Content {
+		if a := findAlias(c); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 func sourceName(path string) string {
@@ -289,14 +335,13 @@ func flatten(c Config) map[string]any {
 
 // Validate checks value ranges and cross-key constraints, naming the key.
 func (c Config) Validate() error {
-	var errs []error
+	errs := []error{c.Model.Validate()}
 	check := func(ok bool, key string, format string, args ...any) {
 		if !ok {
 			errs = append(errs, fmt.Errorf("key %q: "+format, append([]any{key}, args...)...))
 		}
 	}
 	check(c.Data.Size >= 16 && c.Data.Size <= 4096, "data.size", "must be in [16, 4096], got %d", c.Data.Size)
-	check(c.Model.Depth >= 5 && c.Model.Depth <= 9, "model.depth", "must be in [5, 9] (the pix2pix U-Net needs at least 5 levels), got %d", c.Model.Depth)
 	if c.Model.Depth >= 5 && c.Model.Depth <= 9 && c.Data.Size > 0 {
 		check(c.Data.Size%(1<<c.Model.Depth) == 0, "data.size", "must be a multiple of 2^model.depth = %d, got %d", 1<<c.Model.Depth, c.Data.Size)
 	}
@@ -313,10 +358,6 @@ func (c Config) Validate() error {
 	check(c.XDoG.Sigma > 0, "xdog.sigma", "must be > 0, got %g", c.XDoG.Sigma)
 	check(c.XDoG.K > 1, "xdog.k", "must be > 1, got %g", c.XDoG.K)
 	check(c.XDoG.Phi > 0, "xdog.phi", "must be > 0, got %g", c.XDoG.Phi)
-	check(c.Model.NGF >= 1 && c.Model.NGF <= 1024, "model.ngf", "must be in [1, 1024], got %d", c.Model.NGF)
-	check(c.Model.NDF >= 1 && c.Model.NDF <= 1024, "model.ndf", "must be in [1, 1024], got %d", c.Model.NDF)
-	check(c.Model.DLayers >= 1 && c.Model.DLayers <= 6, "model.d_layers", "must be in [1, 6], got %d", c.Model.DLayers)
-	check(c.Model.Dropout >= 0 && c.Model.Dropout < 1, "model.dropout", "must be in [0, 1), got %g", c.Model.Dropout)
 	check(c.Train.Loss == "l1" || c.Train.Loss == "compensated_l1", "train.loss", `must be "l1" or "compensated_l1", got %q`, c.Train.Loss)
 	check(c.Train.Lambda >= 0, "train.lambda", "must be ≥ 0, got %g", c.Train.Lambda)
 	check(c.Train.Batch >= 1 && c.Train.Batch <= 1024, "train.batch", "must be in [1, 1024], got %d", c.Train.Batch)
@@ -340,5 +381,23 @@ func (c Config) Validate() error {
 	check(c.Serve.WriteTimeout > 0, "serve.write_timeout", "must be > 0 seconds, got %g", c.Serve.WriteTimeout)
 	check(c.Serve.IdleTimeout > 0, "serve.idle_timeout", "must be > 0 seconds, got %g", c.Serve.IdleTimeout)
 	check(c.Limits.MaxPixels >= 1, "limits.max_pixels", "must be ≥ 1, got %d", c.Limits.MaxPixels)
+	return errors.Join(errs...)
+}
+
+// Validate checks the model section's ranges, naming the key; Config.Validate
+// includes it. A checkpoint's stored model section is checked with it before
+// the networks it describes are built.
+func (m ModelConfig) Validate() error {
+	var errs []error
+	check := func(ok bool, key string, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("key %q: "+format, append([]any{key}, args...)...))
+		}
+	}
+	check(m.Depth >= 5 && m.Depth <= 9, "model.depth", "must be in [5, 9] (the pix2pix U-Net needs at least 5 levels), got %d", m.Depth)
+	check(m.NGF >= 1 && m.NGF <= 1024, "model.ngf", "must be in [1, 1024], got %d", m.NGF)
+	check(m.NDF >= 1 && m.NDF <= 1024, "model.ndf", "must be in [1, 1024], got %d", m.NDF)
+	check(m.DLayers >= 1 && m.DLayers <= 6, "model.d_layers", "must be in [1, 6], got %d", m.DLayers)
+	check(m.Dropout >= 0 && m.Dropout < 1, "model.dropout", "must be in [0, 1), got %g", m.Dropout)
 	return errors.Join(errs...)
 }

@@ -1,12 +1,15 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/colorize-dev/colorize/internal/fuzzguard"
 )
 
 func writeYAML(t *testing.T, body string) string {
@@ -161,6 +164,40 @@ func TestYAMLLoadsBack(t *testing.T) {
 	}
 	if got != c {
 		t.Fatalf("YAML round trip:\n got %+v\nwant %+v", got, c)
+	}
+}
+
+// TestUntrustedFiles: an oversized file, YAML aliases (a billion laughs
+// would expand a few hundred bytes into gigabytes) and absurd nesting are
+// refused with the file named, without allocating more than the text needs.
+func TestUntrustedFiles(t *testing.T) {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i := 'b'; i <= 'j'; i++ {
+		prev := string(i - 1)
+		laughs += fmt.Sprintf("%c: &%c [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n", i, i, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev)
+	}
+	for name, c := range map[string]struct {
+		body string
+		want string
+	}{
+		"2 MiB":          {"seed: 1\n" + strings.Repeat("# padding\n", 2<<20/10), "larger than 1048576 bytes"},
+		"billion laughs": {laughs, "line 2: YAML alias *a: aliases are not allowed"},
+		"merge key":      {"base: &b {lr: 0.1}\ntrain:\n  <<: *b\n", "line 3: YAML alias *b"},
+		"deep nesting":   {strings.Repeat("[", 100000) + strings.Repeat("]", 100000), "not valid YAML"},
+		"not a mapping":  {"- 1\n- 2\n", "not a mapping of sections"},
+	} {
+		p := writeYAML(t, c.body)
+		var err error
+		used := fuzzguard.Measure(func() { _, err = Load(p) })
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: error %v, want one naming the file and containing %q", name, err, c.want)
+		}
+		if limit := uint64(64*len(c.body) + 16<<20); used > limit {
+			t.Errorf("%s: %d bytes of YAML allocated %d", name, len(c.body), used)
+		}
+	}
+	if _, err := Load(writeYAML(t, "")); err != nil {
+		t.Errorf("an empty file: %v", err)
 	}
 }
 

@@ -154,22 +154,82 @@ func listFiles(dir string, s *Scan, label string) (map[string]string, error) {
 	return out, nil
 }
 
+// Limits on the text files of a data folder (openmoji's index.csv of 4,000
+// rows takes 400 KB; file names are at most 255 bytes on common file
+// systems).
+const (
+	maxIndexSize = 64 << 20 // bytes of index.csv
+	maxSplitSize = 16 << 20 // bytes of a split file
+	maxField     = 4096     // bytes of one index.csv field or split-file line
+	maxColumns   = 1024     // fields of one index.csv record
+)
+
+// openCapped opens path and refuses it when it holds more than max bytes,
+// before reading any; what it returns reads at most max+1 bytes, for files
+// whose size the file system does not know.
+func openCapped(path string, max int64) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && st.Mode().IsRegular() && st.Size() > max {
+		err = fmt.Errorf("%d bytes, more than the %d allowed", st.Size(), max)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(f, max+1), f}, nil
+}
+
 // readGroups reads file → group from an index.csv with "file" and
 // "base_file" columns; a missing file gives an empty map.
 func readGroups(path string) (map[string]string, error) {
-	f, err := os.Open(path)
+	r, err := openCapped(path, maxIndexSize)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("group table %s: %w", path, err)
 	}
-	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
+	defer r.Close()
+	groups, err := parseGroups(bufio.NewReader(r), maxIndexSize)
 	if err != nil {
 		return nil, fmt.Errorf("group table %s: %w", path, err)
+	}
+	return groups, nil
+}
+
+// parseGroups reads the CSV text of an index.csv holding at most max bytes.
+func parseGroups(in io.Reader, max int64) (map[string]string, error) {
+	counted := &countingReader{r: in}
+	r := csv.NewReader(counted)
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	check := func(line int, rec []string) error {
+		if counted.n > max {
+			return fmt.Errorf("more than the %d bytes allowed", max)
+		}
+		if len(rec) > maxColumns {
+			return fmt.Errorf("line %d has %d fields, more than the %d allowed", line, len(rec), maxColumns)
+		}
+		for i, f := range rec {
+			if len(f) > maxField {
+				return fmt.Errorf("line %d: field %d is %d bytes, more than the %d allowed", line, i+1, len(f), maxField)
+			}
+		}
+		return nil
+	}
+	header, err := r.Read()
+	if err != nil {
+		return nil, err
+	}
+	if err := check(1, header); err != nil {
+		return nil, err
 	}
 	fileCol, groupCol := -1, -1
 	for i, h := range header {
@@ -181,26 +241,83 @@ func readGroups(path string) (map[string]string, error) {
 		}
 	}
 	if fileCol < 0 || groupCol < 0 {
-		return nil, fmt.Errorf("group table %s: header needs columns file and base_file, got %q", path, header)
+		return nil, fmt.Errorf("header needs columns file and base_file, got %q", header)
 	}
 	groups := map[string]string{}
-	for line := 2; ; line++ {
+	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("group table %s: %w", path, err)
+			return nil, err
+		}
+		line, _ := r.FieldPos(0)
+		if err := check(line, rec); err != nil {
+			return nil, err
 		}
 		if fileCol >= len(rec) || groupCol >= len(rec) {
-			return nil, fmt.Errorf("group table %s: line %d has %d fields", path, line, len(rec))
+			return nil, fmt.Errorf("line %d has %d fields, the header %d", line, len(rec), len(header))
 		}
 		file, group := strings.TrimSpace(rec[fileCol]), Stem(strings.TrimSpace(rec[groupCol]))
 		if file != "" && group != "" {
 			groups[file] = group
 		}
 	}
+	if counted.n > max {
+		return nil, fmt.Errorf("more than the %d bytes allowed", max)
+	}
 	return groups, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// readSplit reads the names of a split file.
+func readSplit(path string) (map[string]bool, error) {
+	r, err := openCapped(path, maxSplitSize)
+	if err != nil {
+		return nil, fmt.Errorf("split file %s: %w", path, err)
+	}
+	defer r.Close()
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("split file %s: %w", path, err)
+	}
+	if len(raw) > maxSplitSize {
+		return nil, fmt.Errorf("split file %s: more than the %d bytes allowed", path, maxSplitSize)
+	}
+	want, err := parseSplit(raw)
+	if err != nil {
+		return nil, fmt.Errorf("split file %s: %w", path, err)
+	}
+	return want, nil
+}
+
+// parseSplit reads the names of a split file: one per line, blank lines and
+// lines starting with # ignored.
+func parseSplit(raw []byte) (map[string]bool, error) {
+	want := map[string]bool{}
+	for i, l := range strings.Split(string(raw), "\n") {
+		if len(l) > maxField {
+			return nil, fmt.Errorf("line %d is %d bytes, more than the %d a name may have", i+1, len(l), maxField)
+		}
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		want[l] = true
+	}
+	return want, nil
 }
 
 // Split divides items into training and validation examples. With a split
@@ -221,17 +338,9 @@ func Split(items []Item, valFraction float64, splitFile string) (train, val []It
 		}
 		return train, val, nil, nil
 	}
-	raw, err := os.ReadFile(splitFile)
+	want, err := readSplit(splitFile)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("split file: %w", err)
-	}
-	want := map[string]bool{}
-	for _, l := range strings.Split(string(raw), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		want[l] = true
+		return nil, nil, nil, err
 	}
 	used := map[string]bool{}
 	for _, it := range items {

@@ -6,9 +6,11 @@
 // FIDInceptionA, C, E_1 and E_2 blocks: 3×3 average pools that leave padded
 // zeros out of the mean, a max pool in the last block, BatchNorm ε = 1e-3),
 // with the weights read from pytorch-fid's published file
-// pt_inception-2015-12-05-6726825d.pth (a torch.save state dict, read with
-// gopickle). colorize never downloads that file; DefaultWeightsPath says
-// where it is looked for and a *MissingWeightsError says where to get it.
+// pt_inception-2015-12-05-6726825d.pth (a torch.save state dict; pth.go
+// reads its archive and storages and runs its pickle on gopickle's
+// unpickler, trusting no length in it). colorize never downloads that file;
+// DefaultWeightsPath says where it is looked for and a *MissingWeightsError
+// says where to get it.
 //
 // Conventions:
 //
@@ -27,7 +29,9 @@
 //     decomposition instead of a non-symmetric matrix square root, and is
 //     exact for singular covariances (fewer images than dimensions).
 //   - Statistics files use pytorch-fid's .npz layout (arrays mu and sigma,
-//     float64), so a reference set computed by either tool serves both.
+//     float64, D ≤ MaxStatsDim), so a reference set computed by either tool
+//     serves both. Readers of .npy, .npz and .pth check every claimed length
+//     against the bytes present before allocating.
 //   - KID is the unbiased MMD² with the kernel (x·y/D + 1)³ over random
 //     subsets, reported as mean and standard deviation.
 package fid

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/nlpodyssey/gopickle/pytorch"
 	"github.com/nlpodyssey/gopickle/types"
 )
 
@@ -60,30 +59,41 @@ func (e *MissingWeightsError) Is(target error) bool { return target == fs.ErrNot
 // of torch ≥ 1.6 or the legacy format) holding a state dict, and returns its
 // floating-point tensors by name. Integer tensors (BatchNorm's
 // num_batches_tracked) are skipped. A missing file gives a
-// *MissingWeightsError.
+// *MissingWeightsError; a file whose pickle, storages or tensors claim more
+// than it holds is an error naming the file and the storage or tensor.
 func LoadStateDict(path string) (map[string]Tensor, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, &MissingWeightsError{Path: path}
 	} else if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	obj, err := loadPickle(path)
+	obj, err := loadPTH(path)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
+	sd, err := stateDict(obj)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return sd, nil
+}
+
+// stateDict gathers the floating-point tensors of a state dict, an
+// OrderedDict or dict of names to tensors.
+func stateDict(obj any) (map[string]Tensor, error) {
 	out := map[string]Tensor{}
 	add := func(k, v any) error {
 		name, ok := k.(string)
 		if !ok {
-			return fmt.Errorf("state dict key %v is a %T, not a string", k, k)
+			return fmt.Errorf("state dict key is a %T, not a string", k)
 		}
-		pt, ok := v.(*pytorch.Tensor)
+		pt, ok := v.(*pthTensor)
 		if !ok {
 			return nil // not a tensor (metadata): ignore
 		}
-		t, ok, err := toTensor(pt)
+		t, ok, err := pt.gather()
 		if err != nil {
-			return fmt.Errorf("tensor %s: %w", name, err)
+			return fmt.Errorf("tensor %s (storage %s): %w", name, pt.storage.key, err)
 		}
 		if ok {
 			out[name] = t
@@ -95,85 +105,22 @@ func LoadStateDict(path string) (map[string]Tensor, error) {
 		for e := d.List.Front(); e != nil; e = e.Next() {
 			entry := e.Value.(*types.OrderedDictEntry)
 			if err := add(entry.Key, entry.Value); err != nil {
-				return nil, fmt.Errorf("load %s: %w", path, err)
+				return nil, err
 			}
 		}
 	case *types.Dict:
 		for _, entry := range *d {
 			if err := add(entry.Key, entry.Value); err != nil {
-				return nil, fmt.Errorf("load %s: %w", path, err)
+				return nil, err
 			}
 		}
 	default:
-		return nil, fmt.Errorf("load %s: top-level object is a %T, want a state dict", path, obj)
+		return nil, fmt.Errorf("top-level object is a %T, want a state dict", obj)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("load %s: no floating-point tensors in the state dict", path)
+		return nil, errors.New("no floating-point tensors in the state dict")
 	}
 	return out, nil
-}
-
-// loadPickle wraps pytorch.Load, which panics on some malformed inputs.
-func loadPickle(path string) (obj any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("not a readable PyTorch checkpoint: %v", r)
-		}
-	}()
-	return pytorch.Load(path)
-}
-
-// toTensor gathers a (possibly strided) PyTorch tensor into a dense float32
-// row-major array. ok is false for integer and boolean tensors.
-func toTensor(pt *pytorch.Tensor) (t Tensor, ok bool, err error) {
-	var at func(i int) float32
-	var n int
-	switch s := pt.Source.(type) {
-	case *pytorch.FloatStorage:
-		at, n = func(i int) float32 { return s.Data[i] }, len(s.Data)
-	case *pytorch.DoubleStorage:
-		at, n = func(i int) float32 { return float32(s.Data[i]) }, len(s.Data)
-	case *pytorch.HalfStorage:
-		at, n = func(i int) float32 { return s.Data[i] }, len(s.Data)
-	case *pytorch.BFloat16Storage:
-		at, n = func(i int) float32 { return s.Data[i] }, len(s.Data)
-	default:
-		return Tensor{}, false, nil
-	}
-	if len(pt.Stride) != len(pt.Size) {
-		return Tensor{}, false, fmt.Errorf("%d strides for %d dimensions", len(pt.Stride), len(pt.Size))
-	}
-	size := 1
-	for _, d := range pt.Size {
-		size *= d
-	}
-	t = Tensor{Shape: append([]int(nil), pt.Size...), Data: make([]float32, size)}
-	if fs, ok := pt.Source.(*pytorch.FloatStorage); ok && contiguous(pt.Size, pt.Stride) {
-		if pt.StorageOffset < 0 || pt.StorageOffset+size > len(fs.Data) {
-			return Tensor{}, false, fmt.Errorf("%d elements at storage offset %d outside storage of %d", size, pt.StorageOffset, len(fs.Data))
-		}
-		copy(t.Data, fs.Data[pt.StorageOffset:])
-		return t, true, nil
-	}
-	idx := make([]int, len(pt.Size))
-	for i := range t.Data {
-		off := pt.StorageOffset
-		for d, v := range idx {
-			off += v * pt.Stride[d]
-		}
-		if off < 0 || off >= n {
-			return Tensor{}, false, fmt.Errorf("element %d at storage offset %d outside storage of %d", i, off, n)
-		}
-		t.Data[i] = at(off)
-		for d := len(idx) - 1; d >= 0; d-- { // row-major increment
-			idx[d]++
-			if idx[d] < pt.Size[d] {
-				break
-			}
-			idx[d] = 0
-		}
-	}
-	return t, true, nil
 }
 
 // contiguous reports whether strides are those of a dense row-major array

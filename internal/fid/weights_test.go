@@ -1,14 +1,14 @@
 package fid
 
 import (
+	"encoding/binary"
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/nlpodyssey/gopickle/pytorch"
 )
 
 func TestMissingWeightsError(t *testing.T) {
@@ -71,29 +71,51 @@ func TestNewChecksStateDict(t *testing.T) {
 	}
 }
 
-// TestToTensorStrided gathers a transposed (non-contiguous) view the slow
-// way and a contiguous one by copying; both give row-major data.
-func TestToTensorStrided(t *testing.T) {
-	st := &pytorch.FloatStorage{Data: []float32{9, 0, 1, 2, 3, 4, 5}}
+// floatStorage is a FloatStorage holding vals.
+func floatStorage(vals ...float32) *storage {
+	st := &storage{class: storageClasses["FloatStorage"], key: "0", numel: len(vals)}
+	for _, v := range vals {
+		st.data = binary.LittleEndian.AppendUint32(st.data, math.Float32bits(v))
+	}
+	return st
+}
+
+// TestGatherStrided gathers a transposed (non-contiguous) view the slow way
+// and a contiguous one directly; both give row-major data. Views reaching
+// outside their storage are errors.
+func TestGatherStrided(t *testing.T) {
+	st := floatStorage(9, 0, 1, 2, 3, 4, 5)
 	// Storage from offset 1 holds the 2×3 matrix [[0 1 2] [3 4 5]].
-	dense := &pytorch.Tensor{Source: st, StorageOffset: 1, Size: []int{2, 3}, Stride: []int{3, 1}}
-	trans := &pytorch.Tensor{Source: st, StorageOffset: 1, Size: []int{3, 2}, Stride: []int{1, 3}}
+	dense := &pthTensor{storage: st, offset: 1, size: []int{2, 3}, stride: []int{3, 1}}
+	trans := &pthTensor{storage: st, offset: 1, size: []int{3, 2}, stride: []int{1, 3}}
 	for _, c := range []struct {
-		pt   *pytorch.Tensor
+		pt   *pthTensor
 		want []float32
 	}{{dense, []float32{0, 1, 2, 3, 4, 5}}, {trans, []float32{0, 3, 1, 4, 2, 5}}} {
-		got, ok, err := toTensor(c.pt)
+		got, ok, err := c.pt.gather()
 		if err != nil || !ok {
 			t.Fatalf("%v %v", ok, err)
 		}
 		for i := range c.want {
 			if got.Data[i] != c.want[i] {
-				t.Fatalf("stride %v: %v, want %v", c.pt.Stride, got.Data, c.want)
+				t.Fatalf("stride %v: %v, want %v", c.pt.stride, got.Data, c.want)
 			}
 		}
 	}
-	bad := &pytorch.Tensor{Source: st, StorageOffset: 3, Size: []int{2, 3}, Stride: []int{3, 1}}
-	if _, _, err := toTensor(bad); err == nil {
-		t.Error("view past the storage: want an error")
+	for name, c := range map[string]struct {
+		pt   *pthTensor
+		want string
+	}{
+		"past the end":     {&pthTensor{storage: st, offset: 3, size: []int{2, 3}, stride: []int{3, 1}}, "reach element 8 of a storage of 7"},
+		"negative offset":  {&pthTensor{storage: st, offset: -1, size: []int{2}, stride: []int{1}}, "storage offset -1"},
+		"negative stride":  {&pthTensor{storage: st, offset: 6, size: []int{2}, stride: []int{-1}}, "negative"},
+		"stride overflows": {&pthTensor{storage: st, offset: 0, size: []int{2, 2}, stride: []int{math.MaxInt, 1}}, "more elements than its storage"},
+		// A zero stride repeats one element: a huge tensor from a tiny storage.
+		"more elements than the storage": {&pthTensor{storage: st, offset: 0, size: []int{1 << 20, 1 << 20}, stride: []int{0, 0}}, "more elements than its storage of 7"},
+		"strides for other dimensions":   {&pthTensor{storage: st, offset: 0, size: []int{2}, stride: []int{1, 1}}, "2 strides for 1 dimensions"},
+	} {
+		if _, _, err := c.pt.gather(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, c.want)
+		}
 	}
 }

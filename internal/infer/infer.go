@@ -163,20 +163,25 @@ func (c *Colorizer) prepare(req Request) ([]float32, int, int, error) {
 // (hints.patch at data.size, scaled to the working size) into hint [4,h,w].
 // Point coordinates are in sketch pixels (sw×sh).
 func (c *Colorizer) paintPoints(hint []float32, pts []Point, sw, sh, w, h int) error {
+	if c.Config.Data.Size < 1 || c.Config.Hints.Patch < 1 {
+		return fmt.Errorf("checkpoint %s: stored data.size %d and hints.patch %d give no hint size", c.Path, c.Config.Data.Size, c.Config.Hints.Patch)
+	}
+	if len(pts) > MaxPoints {
+		return fmt.Errorf("%d hint points, more than %d", len(pts), MaxPoints)
+	}
+	// The square never exceeds the image's shorter side, whatever the
+	// stored config says, so painting costs at most MaxPoints·w·h.
 	side := int(math.Round(float64(c.Config.Hints.Patch) * float64(min(w, h)) / float64(c.Config.Data.Size)))
-	side = max(side, 1)
-	for _, p := range pts {
+	side = min(max(side, 1), min(w, h))
+	for i, p := range pts {
 		if p.X < 0 || p.Y < 0 || p.X >= sw || p.Y >= sh {
-			return fmt.Errorf("hint point %d,%d is outside the %dx%d sketch", p.X, p.Y, sw, sh)
+			return fmt.Errorf("hint point %d (%d,%d) is outside the %dx%d sketch: x must be in [0, %d], y in [0, %d]", i+1, p.X, p.Y, sw, sh, sw-1, sh-1)
 		}
 		cx := int(float64(p.X) * float64(w) / float64(sw))
 		cy := int(float64(p.Y) * float64(h) / float64(sh))
 		rgb := [3]float32{float32(p.Color.R)/127.5 - 1, float32(p.Color.G)/127.5 - 1, float32(p.Color.B)/127.5 - 1}
-		for y := cy - side/2; y < cy-side/2+side; y++ {
-			for x := cx - side/2; x < cx-side/2+side; x++ {
-				if x < 0 || y < 0 || x >= w || y >= h {
-					continue
-				}
+		for y := max(cy-side/2, 0); y < min(cy-side/2+side, h); y++ {
+			for x := max(cx-side/2, 0); x < min(cx-side/2+side, w); x++ {
 				for ch := 0; ch < 3; ch++ {
 					hint[ch*h*w+y*w+x] = rgb[ch]
 				}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorize-dev/colorize/internal/config"
 	"github.com/colorize-dev/colorize/internal/modelio"
+	"github.com/colorize-dev/colorize/internal/param"
 	"github.com/colorize-dev/colorize/internal/patchgan"
 	"github.com/colorize-dev/colorize/internal/unet"
 )
@@ -44,4 +45,18 @@ func New(cfg config.ModelConfig, seed int64) (*Model, error) {
 		return nil, err
 	}
 	return &Model{Cfg: cfg, Gen: g, Disc: d}, nil
+}
+
+// StateShapes is the shape of every tensor a checkpoint of the model that
+// cfg describes holds, by checkpoint name ("G.level1.conv.weight"), found
+// without allocating the networks.
+func StateShapes(cfg config.ModelConfig) map[string][]int {
+	out := map[string][]int{}
+	for name, shape := range param.StateShapes(GenConfig(cfg).Params()) {
+		out[unet.ParamPrefix+name] = shape
+	}
+	for name, shape := range param.StateShapes(DiscConfig(cfg).Params()) {
+		out[patchgan.ParamPrefix+name] = shape
+	}
+	return out
 }

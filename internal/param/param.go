@@ -57,6 +57,60 @@ func (s *Store) AddBatchNorm(prefix string, c int, rng *rand.Rand) {
 	s.bnOrd = append(s.bnOrd, prefix)
 }
 
+// Init says how a parameter of a Spec starts.
+type Init int
+
+const (
+	// Zeros fills the parameter with zeros (biases).
+	Zeros Init = iota
+	// Weight draws N(0, 0.02²), pix2pix's convolution initialization.
+	Weight
+	// BatchNorm makes the spec a batch-norm layer of Shape[0] channels under
+	// Name, as AddBatchNorm adds it.
+	BatchNorm
+)
+
+// Spec is one entry of a network's parameter list: enough to allocate and
+// initialize it, or to know its shapes without allocating anything.
+type Spec struct {
+	Name  string
+	Shape []int
+	Init  Init
+}
+
+// NewStoreFrom allocates specs in order, drawing their initial values from
+// rng in that order.
+func NewStoreFrom(specs []Spec, rng *rand.Rand) *Store {
+	s := NewStore()
+	for _, sp := range specs {
+		switch sp.Init {
+		case Weight:
+			s.Add(sp.Name, sp.Shape, Normal(rng, 0, 0.02))
+		case BatchNorm:
+			s.AddBatchNorm(sp.Name, sp.Shape[0], rng)
+		default:
+			s.Add(sp.Name, sp.Shape, nil)
+		}
+	}
+	return s
+}
+
+// StateShapes is the shape of every entry that State returns for a store
+// built from specs, found without allocating the store.
+func StateShapes(specs []Spec) map[string][]int {
+	out := map[string][]int{}
+	for _, sp := range specs {
+		if sp.Init != BatchNorm {
+			out[sp.Name] = sp.Shape
+			continue
+		}
+		for _, suffix := range []string{".weight", ".bias", ".running_mean", ".running_var"} {
+			out[sp.Name+suffix] = sp.Shape[:1]
+		}
+	}
+	return out
+}
+
 // Normal returns an initializer drawing N(mean, std²) from rng.
 func Normal(rng *rand.Rand, mean, std float64) func([]float32) {
 	return func(x []float32) {

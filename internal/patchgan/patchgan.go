@@ -67,6 +67,21 @@ func (c Config) Convs() []Layer {
 	return ls
 }
 
+// Params lists the discriminator's parameters in the order New initializes
+// them: per layer, the convolution weight, then its batch norm or bias.
+func (c Config) Params() []param.Spec {
+	var ps []param.Spec
+	for _, l := range c.Convs() {
+		ps = append(ps, param.Spec{Name: l.Weight(), Shape: []int{l.Out, l.In, 4, 4}, Init: param.Weight})
+		if l.Norm {
+			ps = append(ps, param.Spec{Name: l.BN(), Shape: []int{l.Out}, Init: param.BatchNorm})
+		} else {
+			ps = append(ps, param.Spec{Name: l.Bias(), Shape: []int{l.Out}, Init: param.Zeros})
+		}
+	}
+	return ps
+}
+
 // Discriminator is a PatchGAN's parameters.
 type Discriminator struct {
 	Cfg    Config
@@ -78,16 +93,7 @@ func New(cfg Config, rng *rand.Rand) (*Discriminator, error) {
 	if cfg.InChannels < 1 || cfg.NDF < 1 || cfg.Layers < 1 {
 		return nil, fmt.Errorf("patchgan: bad config %+v", cfg)
 	}
-	s := param.NewStore()
-	for _, l := range cfg.Convs() {
-		s.Add(l.Weight(), []int{l.Out, l.In, 4, 4}, param.Normal(rng, 0, 0.02))
-		if l.Norm {
-			s.AddBatchNorm(l.BN(), l.Out, rng)
-		} else {
-			s.Add(l.Bias(), []int{l.Out}, nil)
-		}
-	}
-	return &Discriminator{Cfg: cfg, Params: s}, nil
+	return &Discriminator{Cfg: cfg, Params: param.NewStoreFrom(cfg.Params(), rng)}, nil
 }
 
 // Build adds D(x) to b's graph; x is [N, InChannels, H, W] and the result the

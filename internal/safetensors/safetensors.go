@@ -63,11 +63,19 @@ func (t Tensor) dtype() (string, int, error) {
 	return name, n, nil
 }
 
+// maxNumel bounds the values of one tensor (2^31−1: 8 GiB of F32).
+const maxNumel = math.MaxInt32
+
+// numel is the number of values of shape, an error for negative dimensions
+// or a product beyond maxNumel (computed without overflow).
 func numel(shape []int) (int, error) {
 	n := 1
 	for _, d := range shape {
-		if d < 0 || (d > 0 && n > math.MaxInt32/d) {
-			return 0, fmt.Errorf("bad shape %v", shape)
+		if d < 0 {
+			return 0, fmt.Errorf("shape %v has a negative dimension", shape)
+		}
+		if d > 0 && n > maxNumel/d {
+			return 0, fmt.Errorf("shape %v holds more than %d values", shape, maxNumel)
 		}
 		n *= d
 	}
@@ -168,28 +176,43 @@ func Encode(w io.Writer, f File) error {
 	return flush()
 }
 
-// Decode parses a whole safetensors file held in data, validating the header
-// against the data size so that truncated or corrupt files are reported, not
-// read past.
+// Decode parses a whole safetensors file held in data. Nothing in the
+// header is trusted: the header length must fit in data, every tensor's
+// offsets must match its shape and dtype, and the tensors must tile the data
+// section exactly, in order, without overlaps or holes (as the format
+// requires), so that the values allocated never exceed the bytes present.
 func Decode(data []byte) (File, error) {
 	if len(data) < 8 {
-		return File{}, fmt.Errorf("truncated: %d bytes, not even a header length", len(data))
+		return File{}, fmt.Errorf("truncated: %d bytes, not even the 8-byte header length", len(data))
 	}
 	hlen := binary.LittleEndian.Uint64(data[:8])
-	if hlen > maxHeader || hlen > uint64(len(data)-8) {
-		return File{}, fmt.Errorf("corrupt or truncated: header length %d, file has %d bytes", hlen, len(data))
+	if hlen > uint64(len(data)-8) {
+		return File{}, fmt.Errorf("header claims %d bytes, file holds %d after the header length", hlen, len(data)-8)
+	}
+	if hlen > maxHeader {
+		return File{}, fmt.Errorf("header claims %d bytes, more than the %d allowed", hlen, maxHeader)
 	}
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(data[8 : 8+hlen]))
 	if err := dec.Decode(&raw); err != nil {
 		return File{}, fmt.Errorf("corrupt header: %w", err)
 	}
+	if rest := bytes.TrimLeft(data[8+dec.InputOffset():8+hlen], " \t\r\n"); len(rest) > 0 {
+		return File{}, fmt.Errorf("corrupt header: %d bytes after the JSON object", len(rest))
+	}
 	body := data[8+hlen:]
 	f := File{Tensors: map[string]Tensor{}}
+	type span struct {
+		name   string
+		e      entry
+		n      int
+		lo, hi int64
+	}
+	spans := make([]span, 0, len(raw))
 	for name, msg := range raw {
 		if name == "__metadata__" {
 			if err := json.Unmarshal(msg, &f.Metadata); err != nil {
-				return File{}, fmt.Errorf("corrupt metadata: %w", err)
+				return File{}, fmt.Errorf("corrupt metadata (want a map of strings): %w", err)
 			}
 			continue
 		}
@@ -203,44 +226,89 @@ func Decode(data []byte) (File, error) {
 		}
 		width := map[string]int64{"F32": 4, "F64": 8, "I64": 8}[e.DType]
 		if width == 0 {
-			return File{}, fmt.Errorf("tensor %q: unsupported dtype %q", name, e.DType)
+			return File{}, fmt.Errorf("tensor %q: unsupported dtype %q (want F32, F64 or I64)", name, e.DType)
 		}
 		lo, hi := e.Offsets[0], e.Offsets[1]
 		if lo < 0 || hi < lo || hi-lo != int64(n)*width {
-			return File{}, fmt.Errorf("tensor %q: offsets %v do not match shape %v of %s", name, e.Offsets, e.Shape, e.DType)
+			return File{}, fmt.Errorf("tensor %q: data_offsets %v span %d bytes, shape %v of %s needs %d", name, e.Offsets, hi-lo, e.Shape, e.DType, int64(n)*width)
 		}
 		if hi > int64(len(body)) {
-			return File{}, fmt.Errorf("truncated: tensor %q ends at byte %d of the data, which has only %d", name, hi, len(body))
+			return File{}, fmt.Errorf("tensor %q: truncated: header claims bytes %d to %d of the data, file holds %d", name, lo, hi, len(body))
 		}
-		b := body[lo:hi]
-		t := Tensor{Shape: e.Shape}
-		switch e.DType {
+		spans = append(spans, span{name, e, n, lo, hi})
+	}
+	// The tensors must tile the data section: sorted by offset, each starts
+	// where the previous one ended and the last ends with the file. Empty
+	// tensors take no bytes and may sit anywhere in that sequence.
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].lo != spans[j].lo {
+			return spans[i].lo < spans[j].lo
+		}
+		if spans[i].hi != spans[j].hi {
+			return spans[i].hi < spans[j].hi
+		}
+		return spans[i].name < spans[j].name
+	})
+	var end int64
+	for _, s := range spans {
+		if s.lo != end {
+			if s.lo < end {
+				return File{}, fmt.Errorf("tensor %q: data_offsets %v overlap the previous tensor, which ends at %d", s.name, s.e.Offsets, end)
+			}
+			return File{}, fmt.Errorf("tensor %q: data_offsets %v leave a hole after byte %d of the data", s.name, s.e.Offsets, end)
+		}
+		end = s.hi
+	}
+	if end != int64(len(body)) {
+		return File{}, fmt.Errorf("the tensors end at byte %d of the data, file holds %d", end, len(body))
+	}
+	for _, s := range spans {
+		b := body[s.lo:s.hi]
+		t := Tensor{Shape: s.e.Shape}
+		if t.Shape == nil {
+			t.Shape = []int{}
+		}
+		switch s.e.DType {
 		case "F32":
-			t.F32 = make([]float32, n)
+			t.F32 = make([]float32, s.n)
 			for i := range t.F32 {
 				t.F32[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 			}
 		case "F64":
-			t.F64 = make([]float64, n)
+			t.F64 = make([]float64, s.n)
 			for i := range t.F64 {
 				t.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
 			}
 		case "I64":
-			t.I64 = make([]int64, n)
+			t.I64 = make([]int64, s.n)
 			for i := range t.I64 {
 				t.I64[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
 			}
 		}
-		f.Tensors[name] = t
+		f.Tensors[s.name] = t
 	}
 	return f, nil
 }
 
-// ReadFile reads and decodes the safetensors file at path; errors name the file.
+// ReadFile reads and decodes the safetensors file at path; errors name the
+// file. Only regular files are read, so a device or a pipe cannot feed it
+// without end.
 func ReadFile(path string) (File, error) {
-	data, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
 		return File{}, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return File{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return File{}, fmt.Errorf("%s: not a regular file", path)
+	}
+	data := make([]byte, st.Size())
+	if _, err := io.ReadFull(fh, data); err != nil {
+		return File{}, fmt.Errorf("%s: %w", path, err)
 	}
 	f, err := Decode(data)
 	if err != nil {

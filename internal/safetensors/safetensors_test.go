@@ -106,6 +106,79 @@ for k in sorted(h):
 	}
 }
 
+// header builds a file from a raw JSON header and a data section.
+func header(json string, body []byte) []byte {
+	out := binary.LittleEndian.AppendUint64(nil, uint64(len(json)))
+	return append(append(out, json...), body...)
+}
+
+// TestLyingLengths: every length in the header is checked against the bytes
+// present before anything is allocated, and the error says what was claimed
+// and what is there.
+func TestLyingLengths(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, sample()); err != nil {
+		t.Fatal(err)
+	}
+	full := buf.Bytes()
+	claims4G := append([]byte(nil), full[:400]...)
+	binary.LittleEndian.PutUint64(claims4G, 1<<32)
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"header longer than the file": {claims4G, "header claims 4294967296 bytes, file holds 392"},
+		"truncated data":              {full[:len(full)-4], `header claims bytes`},
+		"shape product overflows":     {header(`{"x":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}}`, make([]byte, 4)), "more than 2147483647 values"},
+		"negative dimension":          {header(`{"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, make([]byte, 4)), "negative dimension"},
+		"offsets disagree with shape": {header(`{"x":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4]}}`, make([]byte, 4)), "needs 4000000"},
+		"offsets past the data": {header(`{"x":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4000000]}}`, make([]byte, 4)),
+			"header claims bytes 0 to 4000000 of the data, file holds 4"},
+		// Two tensors on the same bytes would let a small file decode into
+		// many copies of its data.
+		"overlapping tensors":         {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)), "overlap"},
+		"hole between tensors":        {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12)), "hole"},
+		"bytes after the last tensor": {header(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 8)), "end at byte 4 of the data, file holds 8"},
+		"junk after the header JSON":  {header(`{}x`, nil), "after the JSON"},
+		"unsupported dtype":           {header(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, make([]byte, 1)), `unsupported dtype "U8"`},
+		"metadata not strings":        {header(`{"__metadata__":{"a":1}}`, nil), "metadata"},
+	} {
+		_, err := Decode(c.data)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, c.want)
+		}
+	}
+}
+
+func TestReadFileNamesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.safetensors")
+	if err := os.WriteFile(path, header(`{"x":{"dtype":"F32","shape":[9],"data_offsets":[0,36]}}`, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `"x"`) {
+		t.Errorf("error %v should name the file and the tensor", err)
+	}
+	if _, err := ReadFile(t.TempDir()); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a folder: error %v", err)
+	}
+}
+
+// TestEmptyTensors: zero-sized tensors take no bytes and may sit anywhere.
+func TestEmptyTensors(t *testing.T) {
+	f := File{Tensors: map[string]Tensor{"a": {Shape: []int{0, 3}, F32: []float32{}}, "b": {Shape: []int{2}, I64: []int64{1, 2}}, "c": {Shape: []int{0}, F64: []float64{}}}}
+	var buf bytes.Buffer
+	if err := Encode(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Tensors) != 3 || !reflect.DeepEqual(got.Tensors["b"].I64, []int64{1, 2}) {
+		t.Errorf("decoded %+v", got)
+	}
+}
+
 func TestReadMetadataReadsOnlyTheHeader(t *testing.T) {
 	var buf bytes.Buffer
 	if err := Encode(&buf, sample()); err != nil {

@@ -83,6 +83,27 @@ func (c Config) Blocks() []Block {
 	return bs
 }
 
+// Params lists the generator's parameters in the order New initializes
+// them: per level, the encoder convolution, its batch norm, the decoder
+// transposed convolution and its batch norm or bias.
+func (c Config) Params() []param.Spec {
+	var ps []param.Spec
+	for _, b := range c.Blocks() {
+		p := b.Prefix()
+		ps = append(ps, param.Spec{Name: p + ".conv.weight", Shape: []int{b.Inner, b.In, 4, 4}, Init: param.Weight})
+		if b.DownNorm {
+			ps = append(ps, param.Spec{Name: p + ".bn", Shape: []int{b.Inner}, Init: param.BatchNorm})
+		}
+		ps = append(ps, param.Spec{Name: p + ".convt.weight", Shape: []int{b.UpIn, b.Out, 4, 4}, Init: param.Weight})
+		if b.UpNorm {
+			ps = append(ps, param.Spec{Name: p + ".upbn", Shape: []int{b.Out}, Init: param.BatchNorm})
+		} else {
+			ps = append(ps, param.Spec{Name: p + ".convt.bias", Shape: []int{b.Out}, Init: param.Zeros})
+		}
+	}
+	return ps
+}
+
 // Generator is a U-Net's parameters and dropout randomness.
 type Generator struct {
 	Cfg    Config
@@ -109,21 +130,8 @@ func New(cfg Config, rng *rand.Rand) (*Generator, error) {
 	if cfg.NGF < 1 || cfg.InChannels < 1 || cfg.OutChannels < 1 {
 		return nil, fmt.Errorf("unet: bad config %+v", cfg)
 	}
-	s := param.NewStore()
-	gen := &Generator{Cfg: cfg, Params: s, blocks: cfg.Blocks(), masks: map[int]*nn.DropoutMask{}}
-	w := param.Normal(rng, 0, 0.02)
+	gen := &Generator{Cfg: cfg, Params: param.NewStoreFrom(cfg.Params(), rng), blocks: cfg.Blocks(), masks: map[int]*nn.DropoutMask{}}
 	for _, b := range gen.blocks {
-		p := b.Prefix()
-		s.Add(p+".conv.weight", []int{b.Inner, b.In, 4, 4}, w)
-		if b.DownNorm {
-			s.AddBatchNorm(p+".bn", b.Inner, rng)
-		}
-		s.Add(p+".convt.weight", []int{b.UpIn, b.Out, 4, 4}, w)
-		if b.UpNorm {
-			s.AddBatchNorm(p+".upbn", b.Out, rng)
-		} else {
-			s.Add(p+".convt.bias", []int{b.Out}, nil)
-		}
 		if b.Dropout {
 			gen.masks[b.Level] = nn.NewDropoutMask(float32(cfg.Dropout), uint64(b.Level))
 		}
