@@ -58,3 +58,7 @@ func kernelGo(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 		}
 	}
 }
+
+// Accelerated reports whether Sgemm runs the assembly micro-kernel on this
+// CPU.
+func Accelerated() bool { return useAsm }

@@ -11,10 +11,11 @@ import (
 const gemmSplitMinFlops = 1 << 18
 
 // sgemm is blas.Sgemm (row-major C[m,n] = alpha·op(A)·op(B) + beta·C) with
-// the parallelism moved from OpenBLAS's thread pool to goroutines. When the
-// BLAS would run several threads (OpenBLAS outside a parallel region), the
+// the parallelism on goroutines rather than in the BLAS. When the BLAS
+// may run several threads (blas.Threads, outside a parallel region), the
 // rows of C (or its columns, when C is wider than tall) are split into one
-// band per thread, each computed by a single-threaded call. Between calls
+// band per thread, each computed by a single-threaded call: this is how
+// internal/gemm, single-threaded per call, uses several cores. Between calls
 // OpenBLAS's idle workers spin on sched_yield for a long time; in a training
 // step they spun through all of Go's own parallel work (im2col, batch norm,
 // activations, Adam) and took a core from it. Run this way they never wake.
