@@ -326,3 +326,95 @@ func TestBadArguments(t *testing.T) {
 		}()
 	}
 }
+
+// TestBandsAreBitIdentical checks that computing C in bands of rows or of
+// columns gives the same bits as one call, for alpha 1 and beta 0 or 1 (how
+// colorize calls it): each element's sum runs over the same blocks of the
+// inner dimension whatever the split, so results do not depend on how many
+// threads internal/kernels splits a product for.
+func TestBandsAreBitIdentical(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewSource(6))
+		for _, tr := range transposes {
+			for _, beta := range []float32{0, 1} {
+				p := problem{ta: tr[0], tb: tr[1], m: 203, n: 190, k: 700, alpha: 1, beta: beta}
+				o := p.operands(rng, uniform)
+				if beta == 0 {
+					clear(o.c)
+				}
+				whole := append([]float32(nil), o.c...)
+				Sgemm(p.ta, p.tb, p.m, p.n, p.k, 1, o.a, o.lda, o.b, o.ldb, beta, whole, o.ldc)
+				for _, byRows := range []bool{true, false} {
+					got := append([]float32(nil), o.c...)
+					size := p.n
+					if byRows {
+						size = p.m
+					}
+					for lo := 0; lo < size; {
+						hi := min(size, lo+1+rng.Intn(60))
+						if byRows {
+							aOff := lo * o.lda
+							if p.ta {
+								aOff = lo
+							}
+							Sgemm(p.ta, p.tb, hi-lo, p.n, p.k, 1, o.a[aOff:], o.lda, o.b, o.ldb, beta, got[lo*o.ldc:], o.ldc)
+						} else {
+							bOff := lo
+							if p.tb {
+								bOff = lo * o.ldb
+							}
+							Sgemm(p.ta, p.tb, p.m, hi-lo, p.k, 1, o.a, o.lda, o.b[bOff:], o.ldb, beta, got[lo:], o.ldc)
+						}
+						lo = hi
+					}
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(whole[i]) {
+							t.Fatalf("%v, bands by rows=%v: C[%d] = %v, one call gives %v", p, byRows, i, got[i], whole[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestConcurrentCalls runs products of several shapes on many goroutines at
+// once (they share the pool of packing workspaces) and checks each against
+// the same product run alone.
+func TestConcurrentCalls(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	type job struct {
+		p    problem
+		o    operands
+		want []float32
+	}
+	var jobs []job
+	for i := 0; i < 16; i++ {
+		p := problem{ta: i%2 == 1, tb: i%4 >= 2, m: 20 + rng.Intn(200), n: 10 + rng.Intn(300), k: 1 + rng.Intn(600), alpha: 1}
+		o := p.operands(rng, uniform)
+		want := make([]float32, len(o.c))
+		Sgemm(p.ta, p.tb, p.m, p.n, p.k, 1, o.a, o.lda, o.b, o.ldb, 0, want, o.ldc)
+		jobs = append(jobs, job{p, o, want})
+	}
+	errs := make(chan error, len(jobs))
+	for _, j := range jobs {
+		go func() {
+			got := make([]float32, len(j.o.c))
+			for r := 0; r < 5; r++ {
+				Sgemm(j.p.ta, j.p.tb, j.p.m, j.p.n, j.p.k, 1, j.o.a, j.o.lda, j.o.b, j.o.ldb, 0, got, j.o.ldc)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(j.want[i]) {
+						errs <- fmt.Errorf("%v: C[%d] = %v concurrently, %v alone", j.p, i, got[i], j.want[i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range jobs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -22,7 +22,9 @@ const gemmSplitMinFlops = 1 << 18
 //
 // Each element of C is still computed by one call over the whole inner
 // dimension, and the bands depend only on the sizes and the thread count, so
-// the result does not depend on goroutine scheduling.
+// the result does not depend on goroutine scheduling. With internal/gemm
+// (alpha 1, beta 0 or 1, as here) it does not depend on the thread count
+// either: see its TestBandsAreBitIdentical.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemmSplit(min(blas.Threads(), runtime.GOMAXPROCS(0)), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
