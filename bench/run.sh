@@ -29,36 +29,29 @@ metric() { # file unit -> value of the benchmark metric with that unit
 	awk -v u="$2" '/^Benchmark/ { for (i = 4; i <= NF; i++) if ($i == u) { print $(i-1); exit } }' "$1"
 }
 
-# GEMM: internal/gemm against OpenBLAS (and gonum) on the products of one
+# GEMM: internal/gemm against OpenBLAS and gonum on the products of one
 # training step, each as often as the step runs it; 1 thread, and 2 threads
-# as internal/kernels runs them (bands of single-threaded calls). The
-# implementations alternate within a run; ROUNDS runs, median of each.
-# OPENBLAS_NUM_THREADS=1: its idle pool would otherwise spin beside the others.
+# as internal/kernels runs them (bands of single-threaded calls). The three
+# take turns product by product; ROUNDS runs, median of each figure.
+# OPENBLAS_NUM_THREADS=1: OpenBLAS's idle pool would spin beside the others.
 ROUNDS=${BENCH_ROUNDS:-3}
 if [ -z "${BENCH_SKIP_GEMM:-}" ]; then
 	go test -tags openblas -c -o "$out/gemm.test" ./internal/gemm
 	for r in $(seq 1 "$ROUNDS"); do
-		OPENBLAS_NUM_THREADS=1 "$out/gemm.test" -test.run '^$' -test.bench '^BenchmarkTrainingStepGEMM$/threads/(gemm|openblas|gonum)$' -test.benchtime 1x >>"$out/gemm.txt"
+		OPENBLAS_NUM_THREADS=1 "$out/gemm.test" -test.run '^$' -test.bench '^BenchmarkTrainingStepGEMM$' -test.benchtime 1x >>"$out/gemm.txt"
 	done
-	# Median GFLOP/s of each implementation per thread count, and internal/gemm's
-	# share of OpenBLAS's.
 	awk '/^BenchmarkTrainingStepGEMM/ {
-			split($1, p, "/"); sub(/-[0-9]+$/, "", p[3]); key = p[2] " " p[3]
-			for (i = 4; i <= NF; i++) if ($i == "GFLOP/s") { n[key]++; v[key, n[key]] = $(i-1); all[key] = all[key] " " $(i-1) }
+			split($1, p, "/"); sub(/-[0-9]+$/, "", p[2])
+			for (i = 6; i <= NF; i += 2) { key = p[2] " " $i; n[key]++; v[key, n[key]] = $(i-1); all[key] = all[key] " " $(i-1) }
 		}
 		END {
 			for (key in n) {
 				m = n[key]; for (i = 1; i <= m; i++) s[i] = v[key, i]
 				for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
-				med[key] = s[int((m + 1) / 2)]
-				printf "%-44s %7.1f GFLOP/s (rounds:%s)\n", "GEMM of a step, " key, med[key], all[key] | "sort"
-			}
-			close("sort")
-			for (th = 1; th <= 2; th++) {
-				g = med["threads=" th " gemm"]; o = med["threads=" th " openblas"]
-				if (g && o) printf "%-44s %7.2f\n", "GEMM of a step, threads=" th ", gemm/openblas", g / o
+				printf "%-44s %8.2f  (rounds:%s)\n", "GEMM of a step, " key, s[int((m + 1) / 2)], all[key] | "sort"
 			}
 		}' "$out/gemm.txt"
+	echo "(gemm/openblas is internal/gemm's time over OpenBLAS's: below 1 is faster)"
 	echo
 fi
 

@@ -9,17 +9,14 @@ import (
 	"github.com/colorize-dev/colorize/internal/blas"
 )
 
-// OpenBLAS twice: in bands of single-threaded calls, as colorize runs it,
-// and on its own thread pool.
+// OpenBLAS in bands of single-threaded calls, as colorize runs it (which
+// BENCHMARKS.md found faster than its own thread pool).
 func init() {
-	set := func(n int) func() {
+	impls = append(impls, impl{name: "openblas", sgemm: openblasSgemm, bands: true, setThreads: func(n int) func() {
 		prev := blas.Threads()
 		blas.SetThreads(n)
 		return func() { blas.SetThreads(prev) }
-	}
-	impls = append(impls,
-		impl{name: "openblas", sgemm: openblasSgemm, bands: true, setThreads: set},
-		impl{name: "openblas-pool", sgemm: openblasSgemm, setThreads: set})
+	}})
 }
 
 func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {

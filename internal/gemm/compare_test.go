@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	gblas "gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -124,10 +125,11 @@ func shapeName(s gemm.StepShape) string {
 }
 
 // BenchmarkTrainingStepGEMM runs every product of one training step, each
-// as often as the step does, and reports the GFLOP/s of the whole set, for
-// each implementation with 1 and 2 threads. The implementations alternate
-// within each thread count, so with -count N they are measured in
-// interleaved rounds.
+// as often as the step does, with every implementation, and reports each
+// one's GFLOP/s over the whole set ("gemm-GFLOP/s", …) and internal/gemm's
+// time over OpenBLAS's ("gemm/openblas"), with 1 and 2 threads. The
+// implementations take turns product by product, in an order that rotates,
+// so that a change in the machine's load falls on all of them alike.
 func BenchmarkTrainingStepGEMM(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
 	var shapes []gemm.StepShape
@@ -142,21 +144,33 @@ func BenchmarkTrainingStepGEMM(b *testing.B) {
 		flops += 2 * float64(s.M) * float64(s.N) * float64(s.K) * float64(s.PerStep)
 	}
 	for _, nt := range []int{1, 2} {
-		for _, im := range impls {
-			b.Run(fmt.Sprintf("threads=%d/%s", nt, im.name), func(b *testing.B) {
-				defer im.threads(nt)()
-				for i := 0; i < b.N; i++ {
-					for j, s := range shapes {
-						o := ops[j]
-						for r := 0; r < s.PerStep; r++ {
+		b.Run(fmt.Sprintf("threads=%d", nt), func(b *testing.B) {
+			elapsed := make([]time.Duration, len(impls))
+			turn := 0
+			for i := 0; i < b.N; i++ {
+				for j, s := range shapes {
+					o := ops[j]
+					for r := 0; r < s.PerStep; r++ {
+						turn++
+						for q := range impls {
+							x := (q + turn) % len(impls)
+							im := impls[x]
+							restore := im.threads(nt)
+							start := time.Now()
 							im.run(nt, s.TA, s.TB, s.M, s.N, s.K, o.a, o.lda, o.b, o.ldb, s.Beta, o.c, o.ldc)
+							elapsed[x] += time.Since(start)
+							restore()
 						}
 					}
 				}
-				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/step")
-			})
-		}
+			}
+			for x, im := range impls {
+				b.ReportMetric(flops*float64(b.N)/elapsed[x].Seconds()/1e9, im.name+"-GFLOP/s")
+				if im.name == "openblas" {
+					b.ReportMetric(elapsed[0].Seconds()/elapsed[x].Seconds(), "gemm/openblas")
+				}
+			}
+		})
 	}
 }
 
