@@ -418,3 +418,20 @@ func TestConcurrentCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAllocations checks that a call allocates nothing once the workspace
+// pool holds a workspace large enough (least of five measurements: a
+// garbage collection empties sync.Pools).
+func TestNoAllocations(t *testing.T) {
+	p := problem{m: 300, n: 500, k: 600, alpha: 1}
+	o := p.operands(rand.New(rand.NewSource(8)), uniform)
+	least := math.Inf(1)
+	for i := 0; i < 5; i++ {
+		least = math.Min(least, testing.AllocsPerRun(10, func() {
+			Sgemm(false, false, p.m, p.n, p.k, 1, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc)
+		}))
+	}
+	if least != 0 {
+		t.Fatalf("%v allocations per call", least)
+	}
+}
