@@ -17,8 +17,11 @@
 // written in assembly (kernel_amd64.s); elsewhere a portable Go micro-kernel
 // with the same packed layout is used. Kernel names the one in use.
 //
-// Sgemm is single-threaded: callers that want several cores split C into
-// bands (see internal/kernels). For a given shape the result does not depend
-// on the kernel path taken at run time other than through the rounding of
-// fused multiply-adds, and it is the same on every call.
+// Sgemm is single-threaded and allocates nothing once its pool of packing
+// workspaces is warm; callers that want several cores split C into bands
+// (see internal/kernels). Each element's sum runs over blocks of the inner
+// dimension that depend only on k, so with alpha 1 and beta 0 or 1 the bits
+// of C depend on the shape and the kernel alone (the assembly fuses its
+// multiply-adds, the Go kernel on amd64 does not), not on the call or on
+// how C is split into bands.
 package gemm
