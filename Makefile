@@ -1,7 +1,8 @@
 # colorize — build, test and benchmark.
 #
-# The fast build links OpenBLAS (Debian libopenblas-dev) with the build tag
-# `openblas`; without the library the pure-Go BLAS is used automatically.
+# The default build links OpenBLAS (Debian libopenblas-dev) with the build tag
+# `openblas` when it is installed; without it, matrix products run on
+# colorize's own pure-Go SGEMM (internal/gemm), which is as fast on our shapes.
 
 GO        ?= go
 BIN       := bin/colorize
@@ -27,7 +28,7 @@ all: build
 build:
 	$(GO) build $(TAGS) $(LDFLAGS) -o $(BIN) ./cmd/colorize
 
-# build-pure builds without any C library (gonum's pure-Go BLAS).
+# build-pure builds without any C library (internal/gemm for matrix products).
 build-pure:
 	CGO_ENABLED=0 $(GO) build $(LDFLAGS) -o bin/colorize-pure ./cmd/colorize
 

@@ -2,10 +2,10 @@
 # bench/run.sh — measure colorize against PyTorch on this machine, in one run,
 # and print the ratio table (colorize time / PyTorch time; < 1 means faster).
 #
-#   ./bench/run.sh            training step (+ inference, FID features when present)
+#   ./bench/run.sh            GEMM, training step (+ inference, FID features when present)
 #   BENCH_STEPS=5 BENCH_ROUNDS=3 ./bench/run.sh
-#   BENCH_SKIP_PURE=1 ./bench/run.sh   skip the pure-Go training step
-#   BENCH_PURE_STEPS=2                  steps of the pure-Go build (~13 s each)
+#   BENCH_SKIP_PURE=1 ./bench/run.sh   leave the pure-Go build out of the rounds
+#   BENCH_SKIP_GEMM=1 ./bench/run.sh   skip the GEMM comparison
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-/usr/bin/python3}
@@ -24,35 +24,75 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 
-printf '%-34s %12s %12s %8s\n' benchmark colorize_s pytorch_s ratio
-row() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-34s %12.3f %12.3f %8.2f\n", n, a, b, a / b }'; }
 json() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
 metric() { # file unit -> value of the benchmark metric with that unit
 	awk -v u="$2" '/^Benchmark/ { for (i = 4; i <= NF; i++) if ($i == u) { print $(i-1); exit } }' "$1"
 }
 
-# Training step: ROUNDS interleaved rounds (PyTorch first in odd rounds,
-# colorize first in even ones, so slow drifts of the machine's load cancel),
-# each comparing per-step medians; the summary is the median round.
+# GEMM: internal/gemm against OpenBLAS and gonum on the products of one
+# training step, each as often as the step runs it; 1 thread, and 2 threads
+# as internal/kernels runs them (bands of single-threaded calls). The three
+# take turns product by product; ROUNDS runs, median of each figure.
+# OPENBLAS_NUM_THREADS=1: OpenBLAS's idle pool would spin beside the others.
 ROUNDS=${BENCH_ROUNDS:-3}
-go test -tags openblas -c -o "$out/gan.test" ./internal/gan
-ratios=()
-for r in $(seq 1 "$ROUNDS"); do
-	torch() { $PY bench/train_step_torch.py --steps "$STEPS" --threads "$THREADS" >"$out/torch$r.json"; }
-	gorun() { "$out/gan.test" -test.run '^$' -test.bench '^BenchmarkTrainStep$' -test.benchtime "${STEPS}x" >"$out/go$r.txt"; }
-	if ((r % 2)); then torch && gorun; else gorun && torch; fi
-	tm=$(json "$out/torch$r.json" sec_per_step)
-	gm=$(metric "$out/go$r.txt" s/step-median)
-	row "train step 128², round $r (median)" "$gm" "$tm"
-	row "train step 128², round $r (fastest)" "$(metric "$out/go$r.txt" s/step-min)" "$(json "$out/torch$r.json" min)"
-	ratios+=("$(awk -v a="$gm" -v b="$tm" 'BEGIN { print a / b }')")
-done
-printf '%-34s %38s\n' "train step 128², median round" "$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')"
-echo "peak RSS (MiB), last round: colorize $(metric "$out/go$ROUNDS.txt" MiB-peak-rss), pytorch $(json "$out/torch$ROUNDS.json" peak_rss_mb)"
-if [ -z "${BENCH_SKIP_PURE:-}" ]; then
-	go test -run '^$' -bench '^BenchmarkTrainStep$' -benchtime "${BENCH_PURE_STEPS:-2}x" ./internal/gan >"$out/pure.txt"
-	row "train step 128² (pure Go, median)" "$(metric "$out/pure.txt" s/step-median)" "$(json "$out/torch$ROUNDS.json" sec_per_step)"
+if [ -z "${BENCH_SKIP_GEMM:-}" ]; then
+	go test -tags openblas -c -o "$out/gemm.test" ./internal/gemm
+	for r in $(seq 1 "$ROUNDS"); do
+		OPENBLAS_NUM_THREADS=1 "$out/gemm.test" -test.run '^$' -test.bench '^BenchmarkTrainingStepGEMM$' -test.benchtime 1x >>"$out/gemm.txt"
+	done
+	awk '/^BenchmarkTrainingStepGEMM/ {
+			split($1, p, "/"); sub(/-[0-9]+$/, "", p[2])
+			for (i = 6; i <= NF; i += 2) { key = p[2] " " $i; n[key]++; v[key, n[key]] = $(i-1); all[key] = all[key] " " $(i-1) }
+		}
+		END {
+			for (key in n) {
+				m = n[key]; for (i = 1; i <= m; i++) s[i] = v[key, i]
+				for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+				printf "%-44s %8.2f  (rounds:%s)\n", "GEMM of a step, " key, s[int((m + 1) / 2)], all[key] | "sort"
+			}
+		}' "$out/gemm.txt"
+	echo "(gemm/openblas is internal/gemm's time over OpenBLAS's: below 1 is faster)"
+	echo
 fi
+
+printf '%-44s %12s %12s %8s\n' benchmark colorize_s pytorch_s ratio
+row() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%-44s %12.3f %12.3f %8.2f\n", n, a, b, a / b }'; }
+
+# Training step: ROUNDS interleaved rounds of PyTorch, the OpenBLAS build and
+# the pure-Go build, in an order that rotates each round (so a slow drift of
+# the machine's load falls on all), each comparing per-step medians; the
+# summary is the median round.
+go test -tags openblas -c -o "$out/gan.test" ./internal/gan
+builds="openblas"
+if [ -z "${BENCH_SKIP_PURE:-}" ]; then
+	CGO_ENABLED=0 go test -c -o "$out/gan-pure.test" ./internal/gan
+	builds="openblas pure"
+fi
+declare -A ratios
+for r in $(seq 1 "$ROUNDS"); do
+	steps=(torch $builds)
+	n=${#steps[@]}
+	for i in $(seq 0 $((n - 1))); do
+		case ${steps[$(((i + r - 1) % n))]} in
+		torch) $PY bench/train_step_torch.py --steps "$STEPS" --threads "$THREADS" >"$out/torch$r.json" ;;
+		openblas) "$out/gan.test" -test.run '^$' -test.bench '^BenchmarkTrainStep$' -test.benchtime "${STEPS}x" >"$out/go$r.txt" ;;
+		pure) "$out/gan-pure.test" -test.run '^$' -test.bench '^BenchmarkTrainStep$' -test.benchtime "${STEPS}x" >"$out/pure$r.txt" ;;
+		esac
+	done
+	tm=$(json "$out/torch$r.json" sec_per_step)
+	for b in $builds; do
+		f="$out/go$r.txt"
+		[ "$b" = pure ] && f="$out/pure$r.txt"
+		gm=$(metric "$f" s/step-median)
+		row "train step 128², $b, round $r (median)" "$gm" "$tm"
+		row "train step 128², $b, round $r (fastest)" "$(metric "$f" s/step-min)" "$(json "$out/torch$r.json" min)"
+		ratios[$b]+="$(awk -v a="$gm" -v b="$tm" 'BEGIN { print a / b }') "
+	done
+done
+for b in $builds; do
+	printf '%-44s %38s\n' "train step 128², $b, median round" "$(printf '%s\n' ${ratios[$b]} | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')"
+done
+echo "peak RSS (MiB), last round: colorize $(metric "$out/go$ROUNDS.txt" MiB-peak-rss)$([ -f "$out/pure$ROUNDS.txt" ] && echo ", pure Go $(metric "$out/pure$ROUNDS.txt" MiB-peak-rss)"), pytorch $(json "$out/torch$ROUNDS.json" peak_rss_mb)"
 
 # (grep on captured output: with pipefail, grep -q closing the pipe early
 # would fail the test.)
@@ -62,6 +102,9 @@ if [ -f bench/infer_torch.py ] && has ./internal/unet BenchmarkInfer; then
 		t=$($PY bench/infer_torch.py --size "$side" --threads "$THREADS" | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec"])')
 		g=$(gobench "-tags openblas" ./internal/unet "BenchmarkInfer/${side}")
 		row "infer ${side}² depth 8 (openblas)" "$g" "$t"
+		if [ -z "${BENCH_SKIP_PURE:-}" ]; then
+			row "infer ${side}² depth 8 (pure Go)" "$(gobench "" ./internal/unet "BenchmarkInfer/${side}")" "$t"
+		fi
 	done
 fi
 if [ -f bench/fid_features.py ] && has ./internal/fid BenchmarkFeatures; then

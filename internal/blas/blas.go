@@ -2,16 +2,20 @@ package blas
 
 import (
 	gblas "gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// impl is the selected implementation; openblas.go replaces it at init time.
-var impl gblas.Float32 = blas32.Implementation()
+// sgemmFunc is the signature of Sgemm.
+type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
-// name describes impl for `colorize version`.
-var name = "gonum (pure Go)"
+// sgemm is the selected implementation and name describes it for `colorize
+// version`; pure.go or openblas.go sets both at init time.
+var (
+	sgemm sgemmFunc
+	name  string
+)
 
-// Name reports which BLAS implementation is linked in.
+// Name reports which Sgemm implementation is linked in.
 func Name() string { return name }
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
@@ -20,7 +24,13 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m == 0 || n == 0 {
 		return
 	}
-	impl.Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gonumSgemm is gonum's pure-Go Sgemm, which parallelises over
+// runtime.GOMAXPROCS goroutines by itself.
+func gonumSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gonum.Implementation{}.Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func trans(t bool) gblas.Transpose {

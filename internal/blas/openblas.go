@@ -14,12 +14,40 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/netlib/blas/netlib"
+
+	"github.com/colorize-dev/colorize/internal/gemm"
+)
+
+// Products with at least ownMinM rows and ownMinN columns run on
+// internal/gemm when it has its assembly kernel: on the training step's
+// shapes it is as fast as OpenBLAS or faster (BENCHMARKS.md), except for
+// the very thin products (n = 1 or 4, m = 16), whose 6×16 tiles are mostly
+// padding; those stay on OpenBLAS.
+const (
+	ownMinM = 32
+	ownMinN = 8
 )
 
 func init() {
-	impl = netlib.Implementation{}
 	blas32.Use(netlib.Implementation{})
-	name = "OpenBLAS (netlib cgo)"
+	if !gemm.Accelerated() {
+		sgemm, name = openblasSgemm, "OpenBLAS (netlib cgo)"
+		return
+	}
+	sgemm = mixedSgemm
+	name = fmt.Sprintf("colorize gemm (%s) for m ≥ %d and n ≥ %d, OpenBLAS (netlib cgo) for the rest", gemm.Kernel(), ownMinM, ownMinN)
+}
+
+func mixedSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m >= ownMinM && n >= ownMinN {
+		gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	openblasSgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	netlib.Implementation{}.Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SetThreads sets how many threads OpenBLAS may use for one call.

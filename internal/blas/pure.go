@@ -2,12 +2,56 @@
 
 package blas
 
-// SetThreads has no effect in the pure-Go build: gonum's sgemm is single-threaded
-// per call; colorize parallelises around it.
-func SetThreads(n int) {}
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
 
-// Threads reports 1 in the pure-Go build.
-func Threads() int { return 1 }
+	"github.com/colorize-dev/colorize/internal/gemm"
+)
 
-// Describe returns Name.
-func Describe() string { return name }
+// own is set when Sgemm is internal/gemm: single-threaded per call, so
+// Threads tells internal/kernels to split products into bands on that many
+// goroutines. gonum's Sgemm parallelises by itself and reports one thread.
+var own bool
+
+// threads is the thread count SetThreads set; 0 means runtime.GOMAXPROCS.
+var threads atomic.Int64
+
+// internal/gemm runs its assembly kernel on amd64 with AVX2 and FMA, its
+// portable Go kernel elsewhere. On an amd64 CPU without AVX2 gonum's Sgemm,
+// whose inner loops are SSE assembly, is about twice as fast as that Go
+// kernel; on other architectures gonum is pure Go too and internal/gemm's
+// packed, blocked Go kernel is the faster one (measured on amd64 with
+// gonum's noasm tag, see BENCHMARKS.md).
+func init() {
+	if gemm.Accelerated() || runtime.GOARCH != "amd64" {
+		sgemm, name, own = gemm.Sgemm, "colorize gemm (pure Go; "+gemm.Kernel()+")", true
+		return
+	}
+	sgemm, name = gonumSgemm, "gonum (pure Go)"
+}
+
+// SetThreads sets how many threads one product may use (n ≤ 0: all of
+// runtime.GOMAXPROCS). It has no effect on gonum's Sgemm.
+func SetThreads(n int) { threads.Store(int64(n)) }
+
+// Threads reports how many threads one product may use: internal/kernels
+// splits a product into that many bands of single-threaded calls.
+func Threads() int {
+	if !own {
+		return 1
+	}
+	if n := threads.Load(); n > 0 {
+		return int(n)
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Describe returns Name with the thread count.
+func Describe() string {
+	if !own {
+		return name
+	}
+	return fmt.Sprintf("%s, %d threads", name, Threads())
+}

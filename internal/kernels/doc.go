@@ -15,12 +15,12 @@
 //   - Convolution weights follow PyTorch: Conv2d is [Cout, Cin, kH, kW];
 //     ConvTranspose2d is [Cin, Cout, kH, kW] with output size
 //     (H−1)·stride − padBefore − padAfter + kH.
-//   - Matrix products go through internal/blas (gonum by default, OpenBLAS
-//     with -tags openblas); the convolutions lower to im2col/col2im plus one
-//     Sgemm per image, running images in parallel on at most
-//     runtime.GOMAXPROCS goroutines, or, for small output planes, one Sgemm
-//     for the whole batch. Products are parallelised by goroutines, each
-//     calling a single-threaded BLAS (see sgemm in gemm.go), never by
+//   - Matrix products go through internal/blas (internal/gemm, with
+//     OpenBLAS for thin products under -tags openblas); the convolutions
+//     lower to im2col/col2im plus one Sgemm per image, running images in
+//     parallel on at most runtime.GOMAXPROCS goroutines, or, for small
+//     output planes, one Sgemm for the whole batch. Products are parallelised by goroutines, each
+//     calling a single-threaded Sgemm (see sgemm in gemm.go), never by
 //     OpenBLAS's own spinning thread pool.
 //   - Reductions (batch-norm statistics and parameter gradients) accumulate
 //     in float64.

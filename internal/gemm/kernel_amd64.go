@@ -1,0 +1,27 @@
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// useAsm selects the assembly micro-kernel; tests clear it to run the Go one.
+// (cpu.X86.HasAVX2 is false when the OS does not save the YMM registers.)
+var useAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// kernel computes one full mr×nr tile of C: see kernelGo.
+func kernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	if !useAsm {
+		kernelGo(k, a, b, c, ldc, alpha, beta)
+		return
+	}
+	// The assembly reads k·mr values of a and k·nr of b, and writes (and
+	// reads, if beta ≠ 0) mr rows of nr values of c: check them here.
+	_ = a[k*mr-1]
+	_ = b[k*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kernelAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+// kernelAVX2 is kernelGo in AVX2+FMA assembly (kernel_amd64.s) for k ≥ 1,
+// with the slices passed as pointers to their first elements.
+//
+//go:noescape
+func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)

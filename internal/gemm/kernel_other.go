@@ -1,0 +1,11 @@
+//go:build !amd64
+
+package gemm
+
+// useAsm is false: there is no assembly micro-kernel for this architecture.
+var useAsm = false
+
+// kernel computes one full mr×nr tile of C: see kernelGo.
+func kernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	kernelGo(k, a, b, c, ldc, alpha, beta)
+}

@@ -1,0 +1,68 @@
+package gemm
+
+// The packing of whole panels: assembly when the CPU has AVX2, with the
+// bounds checked here, and Go for the last kb % 8 columns of the
+// transposing ones.
+
+// packATFull packs one full panel of a transposed A (a[0] is its first
+// element) into d; see packA.
+func packATFull(kb int, a []float32, lda int, d []float32) {
+	if !useAsm || kb == 0 {
+		packATGo(0, kb, a, lda, d)
+		return
+	}
+	_ = a[(kb-1)*lda+mr-1]
+	_ = d[kb*mr-1]
+	packATSSE2(kb, &a[0], lda, &d[0])
+}
+
+// packANFull packs one full panel of A (a[0] is its first element).
+func packANFull(kb int, a []float32, lda int, d []float32) {
+	kb8 := kb / 8
+	if !useAsm || kb8 == 0 {
+		packANGo(0, kb, a, lda, d)
+		return
+	}
+	_ = a[(mr-1)*lda+8*kb8-1]
+	_ = d[8*kb8*mr-1]
+	packANAVX2(kb8, &a[0], lda, &d[0])
+	packANGo(8*kb8, kb, a, lda, d)
+}
+
+// packBNFull packs panels full panels of B (b[0] is the first element),
+// panel q at d[q·kb·nr …].
+func packBNFull(kb, panels int, b []float32, ldb int, d []float32) {
+	if !useAsm || kb == 0 || panels == 0 {
+		packBNGo(0, kb, panels, b, ldb, d)
+		return
+	}
+	_ = b[(kb-1)*ldb+panels*nr-1]
+	_ = d[(panels-1)*kb*nr+kb*nr-1]
+	packBNAVX2(kb, panels, &b[0], ldb, &d[0], kb*nr)
+}
+
+// packBTFull packs one full panel of a transposed B (b[0] is its first
+// element).
+func packBTFull(kb int, b []float32, ldb int, d []float32) {
+	kb8 := kb / 8
+	if !useAsm || kb8 == 0 {
+		packBTGo(0, kb, b, ldb, d)
+		return
+	}
+	_ = b[(nr-1)*ldb+8*kb8-1]
+	_ = d[8*kb8*nr-1]
+	packBTAVX2(kb8, &b[0], ldb, &d[0])
+	packBTGo(8*kb8, kb, b, ldb, d)
+}
+
+//go:noescape
+func packATSSE2(kb int, src *float32, lda int, dst *float32)
+
+//go:noescape
+func packANAVX2(kb8 int, src *float32, lda int, dst *float32)
+
+//go:noescape
+func packBNAVX2(kb, panels int, src *float32, ldb int, dst *float32, pstride int)
+
+//go:noescape
+func packBTAVX2(kb8 int, src *float32, ldb int, dst *float32)

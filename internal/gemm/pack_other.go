@@ -1,0 +1,13 @@
+//go:build !amd64
+
+package gemm
+
+func packATFull(kb int, a []float32, lda int, d []float32) { packATGo(0, kb, a, lda, d) }
+
+func packANFull(kb int, a []float32, lda int, d []float32) { packANGo(0, kb, a, lda, d) }
+
+func packBNFull(kb, panels int, b []float32, ldb int, d []float32) {
+	packBNGo(0, kb, panels, b, ldb, d)
+}
+
+func packBTFull(kb int, b []float32, ldb int, d []float32) { packBTGo(0, kb, b, ldb, d) }
