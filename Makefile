@@ -53,7 +53,7 @@ lint:
 	$(GO) vet $(TAGS) ./...
 
 # fuzz: every reader's fuzz target for FUZZTIME each (default 20s; about
-# four minutes in all). CI runs it after `make test`.
+# four minutes in all); meant to run in CI after `make test`.
 fuzz:
 	./scripts/fuzz
 
