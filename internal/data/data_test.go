@@ -762,3 +762,29 @@ func TestValWithHintsPlacesExactlyNPatches(t *testing.T) {
 		t.Errorf("16 hints mask %d pixels in all, 1 hint %d: want several times more", sumMany, sumOne)
 	}
 }
+
+// TestImageOverThePixelBudgetIsSkippedNamingIt: in a training folder an
+// image whose header declares more pixels than limits.max_pixels is a
+// skipped file with a warning that names it and its size, with or without
+// the cache (header check or decode).
+func TestImageOverThePixelBudgetIsSkippedNamingIt(t *testing.T) {
+	defer imageio.SetMaxPixels(imageio.MaxPixels())
+	dir := t.TempDir()
+	for k := 0; k < 3; k++ {
+		writePNG(t, filepath.Join(dir, fmt.Sprintf("ok%d.png", k)), fixtureColor(k, 24, 20))
+	}
+	writePNG(t, filepath.Join(dir, "big.png"), fixtureColor(5, 200, 100)) // 20 000 pixels
+	imageio.SetMaxPixels(10000)
+	for _, cache := range []bool{true, false} {
+		var log bytes.Buffer
+		cfg := testConfig(dir, 16, 0)
+		cfg.Data.Cache = cache
+		d, err := Open(cfg, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Skipped) != 1 || !strings.Contains(d.Skipped[0], "big.png") || !strings.Contains(d.Skipped[0], "200×100") || d.TrainLen() != 3 {
+			t.Errorf("cache %v: skipped %q, %d training examples", cache, d.Skipped, d.TrainLen())
+		}
+	}
+}
