@@ -63,6 +63,20 @@ type storage struct {
 	data  []byte
 }
 
+// storageSet holds a file's storages by key: a pickle may name one storage
+// many times, always with the same class and size.
+type storageSet map[string]*storage
+
+// seen returns the storage key names if it was named before, or an error if
+// it was named differently then; nil, nil for a storage not seen yet.
+func (s storageSet) seen(class *storageClass, key string, numel int) (*storage, error) {
+	st := s[key]
+	if st != nil && (st.class != class || st.numel != numel) {
+		return nil, fmt.Errorf("storage %s named as %d %s and as %d %s", key, st.numel, st.class.name, numel, class.name)
+	}
+	return st, nil
+}
+
 // pthTensor is a tensor as torch._utils._rebuild_tensor_v2 describes it: a
 // view of a storage.
 type pthTensor struct {
@@ -272,17 +286,14 @@ func decodeZipPTH(data []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	storages := map[string]*storage{}
+	storages := storageSet{}
 	obj, n, err := unpickle(raw, func(id any) (any, error) {
 		class, key, numel, err := storageRef(id, false)
 		if err != nil {
 			return nil, err
 		}
-		if st := storages[key]; st != nil {
-			if st.class != class || st.numel != numel {
-				return nil, fmt.Errorf("storage %s named as %d %s and as %d %s", key, st.numel, st.class.name, numel, class.name)
-			}
-			return st, nil
+		if st, err := storages.seen(class, key, numel); st != nil || err != nil {
+			return st, err
 		}
 		entry := entries[prefix+"data/"+key]
 		if entry == nil {
@@ -376,17 +387,14 @@ func decodeLegacyPTH(data []byte) (any, error) {
 			return nil, errors.New("written on a big-endian machine: only little-endian files are supported")
 		}
 	}
-	storages := map[string]*storage{}
+	storages := storageSet{}
 	obj, err := next("object", func(id any) (any, error) {
 		class, key, numel, err := storageRef(id, true)
 		if err != nil {
 			return nil, err
 		}
-		if st := storages[key]; st != nil {
-			if st.class != class || st.numel != numel {
-				return nil, fmt.Errorf("storage %s named as %d %s and as %d %s", key, st.numel, st.class.name, numel, class.name)
-			}
-			return st, nil
+		if st, err := storages.seen(class, key, numel); st != nil || err != nil {
+			return st, err
 		}
 		st := &storage{class: class, key: key, numel: numel}
 		storages[key] = st
