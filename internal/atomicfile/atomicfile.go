@@ -166,6 +166,15 @@ func (l *Log) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// Sync commits what was appended to stable storage; the error names the
+// file.
+func (l *Log) Sync() error {
+	if err := l.f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", l.path, err)
+	}
+	return nil
+}
+
 // Close closes the file.
 func (l *Log) Close() error { return l.f.Close() }
 

@@ -252,6 +252,9 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 		}
 		switch {
 		case st == "finished":
+			if err := removeStale(c.Dir); err != nil {
+				return nil, err
+			}
 			log.Info("reusing finished run", "run", c.Dir)
 			fmt.Fprintf(opts.Progress, "seed %d, %s: finished earlier, reused\n", c.Seed, c.Arm.Name)
 		case st == "running":
@@ -302,6 +305,27 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// removeStale clears the temporary files a writer killed in the finished
+// run folder dir left behind, if no process holds the folder now (one that
+// does cleans up after itself).
+func removeStale(dir string) error {
+	l, err := runlock.Acquire(dir)
+	var held *runlock.HeldError
+	if errors.As(err, &held) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	for _, d := range []string{dir, filepath.Join(dir, "samples")} {
+		if _, err := atomicfile.RemoveStale(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func readCurve(path string) ([]Point, error) {

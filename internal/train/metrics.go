@@ -91,8 +91,14 @@ func (m *MetricsLog) Write(r Record) error {
 	return err
 }
 
-// Flush writes buffered records to the file.
-func (m *MetricsLog) Flush() error { return m.w.Flush() }
+// Flush writes buffered records to the file and syncs it, so that a
+// checkpoint saved next never runs ahead of the log.
+func (m *MetricsLog) Flush() error {
+	if err := m.w.Flush(); err != nil {
+		return err
+	}
+	return m.f.Sync()
+}
 
 // Close flushes and closes the file.
 func (m *MetricsLog) Close() error {

@@ -159,19 +159,30 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	defer val.Close()
 
-	save := func() error {
+	// save writes the state of step as a step checkpoint, and as the best
+	// one too when it improved on it. The metrics records up to step reach
+	// the file first and the best checkpoint is written before the step's,
+	// so whatever a kill interrupts, the newest step checkpoint never runs
+	// ahead of the log or of best.safetensors: a resume from it redoes the
+	// rest exactly.
+	save := func(improved bool) error {
+		if err := metrics.Flush(); err != nil {
+			return err
+		}
 		st := &checkpoint.State{
 			Meta:  checkpoint.Meta{Step: step, Epoch: epoch, Offset: offset, ValL1: res.LastValL1, BestValL1: res.BestValL1, Config: cfg},
 			Model: nets, OptG: tr.OptG, OptD: tr.OptD,
+		}
+		if improved {
+			if err := checkpoint.Save(filepath.Join(out, checkpoint.BestName), st); err != nil {
+				return err
+			}
 		}
 		path := filepath.Join(out, checkpoint.StepName(step))
 		if err := checkpoint.Save(path, st); err != nil {
 			return err
 		}
 		res.LastCkpt = path
-		if err := metrics.Flush(); err != nil {
-			return err
-		}
 		return checkpoint.Prune(out, cfg.Train.KeepLast)
 	}
 
@@ -241,13 +252,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			}
 		}
 		if step%cfg.Train.CheckpointEvery == 0 || step == cfg.Train.Steps || improved {
-			if err := save(); err != nil {
+			if err := save(improved); err != nil {
 				return res, err
-			}
-			if improved {
-				if err := atomicfile.Copy(res.LastCkpt, filepath.Join(out, checkpoint.BestName)); err != nil {
-					return res, err
-				}
 			}
 		}
 		if opts.afterStep != nil {
@@ -256,7 +262,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	if res.Interrupted {
 		if res.LastCkpt == "" || filepath.Base(res.LastCkpt) != checkpoint.StepName(step) {
-			if err := save(); err != nil {
+			if err := save(false); err != nil {
 				return res, fmt.Errorf("interrupted at step %d, and saving failed: %w", step, err)
 			}
 		}

@@ -195,9 +195,10 @@ train: {batch: 2, steps: 24, val_every: 3, sample_every: 4, checkpoint_every: 2,
 		}
 		var res struct {
 			Runs []struct {
-				Seed int64
-				Loss string
-				Eval map[string]any
+				Seed  int64
+				Loss  string
+				Curve []map[string]any
+				Eval  map[string]any
 			}
 		}
 		if err := json.Unmarshal(raw, &res); err != nil {
@@ -208,12 +209,13 @@ train: {batch: 2, steps: 24, val_every: 3, sample_every: 4, checkpoint_every: 2,
 			delete(r.Eval, "checkpoint")
 			delete(r.Eval, "data")
 			m[fmt.Sprint(r.Seed, r.Loss)] = r.Eval
+			m[fmt.Sprint(r.Seed, r.Loss, " curve")] = r.Curve
 		}
 		return m
 	}
 	want, got := evals(ref), evals(out)
 	if fmt.Sprint(want) != fmt.Sprint(got) {
-		t.Errorf("after the kills the evaluation differs from an uninterrupted comparison:\n got %v\nwant %v", got, want)
+		t.Errorf("after the kills the curves or the evaluation differ from an uninterrupted comparison:\n got %v\nwant %v", got, want)
 	}
 }
 
