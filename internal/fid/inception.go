@@ -2,6 +2,7 @@ package fid
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/colorize-dev/colorize/internal/kernels"
 )
@@ -44,8 +45,8 @@ func (c *conv) into(x act, out []float32) (h, w int) {
 		panic(fmt.Sprintf("fid: conv expects %d channels, got %d", c.cin, x.c))
 	}
 	p := c.params(x)
-	kernels.Conv2DForward(p, x.d, c.w, c.b, out)
-	kernels.ReLU(out, out)
+	kernels.Conv2DForward(p, x.d, c.w, nil, out)
+	kernels.AddBiasReLU(out, c.b, p.OutH()*p.OutW()) // one pass instead of two
 	return p.OutH(), p.OutW()
 }
 
@@ -128,9 +129,52 @@ func equalShape(a, b []int) bool {
 }
 
 func maxPool(x act, k, stride, pad int) act {
+	if k == 3 && stride == 2 && pad == 0 {
+		return maxPool3s2(x)
+	}
 	p := kernels.Pool2DParams(1, x.c, x.h, x.w, k, stride, pad)
 	y := newAct(x.c, p.OutH(), p.OutW())
 	kernels.MaxPool2D(p, x.d, y.d)
+	return y
+}
+
+// maxPool3s2 is the 3×3, stride 2, unpadded max pool of the stem and the
+// grid reductions, computed separably: the maxima of each row's windows,
+// then of three rows. The first maximum in row-major order wins ties, as in
+// kernels.MaxPool2D and NaNs are passed over as there, so the result is
+// the same bit for bit.
+func maxPool3s2(x act) act {
+	oh, ow := (x.h-3)/2+1, (x.w-3)/2+1
+	y := newAct(x.c, oh, ow)
+	rows := make([]float32, x.h*ow)
+	for c := 0; c < x.c; c++ {
+		src, dst := x.d[c*x.h*x.w:(c+1)*x.h*x.w], y.d[c*oh*ow:(c+1)*oh*ow]
+		for i := 0; i < x.h; i++ {
+			r, o := src[i*x.w:(i+1)*x.w], rows[i*ow:(i+1)*ow]
+			for j := range o {
+				m := float32(math.Inf(-1))
+				for _, v := range r[2*j : 2*j+3] {
+					if v > m {
+						m = v
+					}
+				}
+				o[j] = m
+			}
+		}
+		for i := 0; i < oh; i++ {
+			a, b, d := rows[2*i*ow:(2*i+1)*ow], rows[(2*i+1)*ow:(2*i+2)*ow], rows[(2*i+2)*ow:(2*i+3)*ow]
+			o := dst[i*ow : (i+1)*ow]
+			for j := range o {
+				m := float32(math.Inf(-1))
+				for _, v := range [3]float32{a[j], b[j], d[j]} {
+					if v > m {
+						m = v
+					}
+				}
+				o[j] = m
+			}
+		}
+	}
 	return y
 }
 

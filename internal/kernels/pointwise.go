@@ -54,6 +54,19 @@ func signSelect(v float32, alphaBits uint32) float32 {
 	return math.Float32frombits(one&pos | alphaBits&^pos)
 }
 
+// AddBiasReLU adds bias[c] to plane c of y (planes of plane values each)
+// and applies ReLU in place, in one pass: bit for bit what adding the bias
+// and then calling ReLU gives.
+func AddBiasReLU(y, bias []float32, plane int) {
+	for c, b := range bias {
+		p := y[c*plane : (c+1)*plane]
+		for i, v := range p {
+			v += b
+			p[i] = v * signSelect(v, 0)
+		}
+	}
+}
+
 // ReLU writes y = max(x, 0). y may alias x.
 func ReLU(x, y []float32) { LeakyReLU(x, y, 0) }
 

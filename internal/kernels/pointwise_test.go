@@ -143,3 +143,20 @@ func TestSums(t *testing.T) {
 		}
 	}
 }
+
+func TestAddBiasReLUIsBiasThenReLU(t *testing.T) {
+	x := []float32{-2, -0.5, 0, float32(math.Copysign(0, -1)), 0.25, 3, float32(math.NaN()), float32(math.Inf(-1))}
+	bias := []float32{0.5, float32(math.Copysign(0, -1))}
+	want := append([]float32(nil), x...)
+	for i := range want {
+		want[i] += bias[i/4]
+	}
+	ReLU(want, want)
+	got := append([]float32(nil), x...)
+	AddBiasReLU(got, bias, 4)
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Errorf("value %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}
