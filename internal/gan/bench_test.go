@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"fmt"
 	"math/rand"
 	"runtime"
 	"slices"
@@ -16,13 +17,27 @@ import (
 // BenchmarkTrainStep times one full D+G step of the paper's setting: 128²,
 // U-Net depth 7, ngf 64, ndf 64, batch 4, compensated L1. Compare with
 // bench/train_step_torch.py (see BENCHMARKS.md and bench/run.sh).
-func BenchmarkTrainStep(b *testing.B) {
-	const n, side = 4, 128
-	// The testing package calls this function twice (b.N = 1, then 3):
-	// collect the first call's trainer before building the second, so that
-	// peak RSS measures one trainer, as in training.
+func BenchmarkTrainStep(b *testing.B) { benchStep(b, 128, 7, 4) }
+
+// BenchmarkTrainStepGrid is the step at 64², 128² and 256² (U-Net depth 6,
+// 7 and 8, as pix2pix sizes them; ngf and ndf 64) and batches 1, 4 and 16:
+// how the cost grows (bench/scaling.sh sets it beside PyTorch).
+func BenchmarkTrainStepGrid(b *testing.B) {
+	for _, g := range []struct{ side, depth int }{{64, 6}, {128, 7}, {256, 8}} {
+		for _, n := range []int{1, 4, 16} {
+			b.Run(fmt.Sprintf("size=%d/batch=%d", g.side, n), func(b *testing.B) { benchStep(b, g.side, g.depth, n) })
+		}
+	}
+}
+
+// benchStep times training steps of n images of side² with a U-Net of the
+// given depth and reports the median and fastest step and the peak RSS.
+func benchStep(b *testing.B, side, depth, n int) {
+	// The testing package calls a benchmark function twice (b.N = 1, then
+	// more): collect the first call's trainer before building the second, so
+	// that peak RSS measures one trainer, as in training.
 	runtime.GC()
-	m, err := model.New(config.ModelConfig{Depth: 7, NGF: 64, NDF: 64, DLayers: 3, Dropout: 0.5}, 1)
+	m, err := model.New(config.ModelConfig{Depth: depth, NGF: 64, NDF: 64, DLayers: 3, Dropout: 0.5}, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

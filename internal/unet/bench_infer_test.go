@@ -7,10 +7,11 @@ import (
 )
 
 // BenchmarkInfer times one inference of the pix2pix 256² generator (depth 8,
-// ngf 64) at 256² and 512², batch 1, batch norm on running statistics.
-// Compare with bench/infer_torch.py (bench/run.sh prints the ratio).
+// ngf 64) at 256² to 2048², batch 1, batch norm on running statistics.
+// Compare with bench/infer_torch.py (bench/run.sh and bench/scaling.sh print
+// the ratio).
 func BenchmarkInfer(b *testing.B) {
-	for _, side := range []int{256, 512} {
+	for _, side := range []int{256, 512, 1024, 2048} {
 		b.Run(fmt.Sprint(side), func(b *testing.B) {
 			gen, err := New(Config{Depth: 8, NGF: 64, InChannels: 5, OutChannels: 3, Dropout: 0.5}, rand.New(rand.NewSource(1)))
 			if err != nil {
