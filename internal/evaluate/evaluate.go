@@ -139,7 +139,6 @@ func Checkpoint(ctx context.Context, opts Options) (Report, error) {
 	}
 
 	rep := Report{Checkpoint: path, Data: cfg.Data.Dir, Step: f.Step}
-	rep.Dist.Skipped = skipped
 	if rep.Score, rep.Dist, err = measure(ctx, runner, batches, inception, opts, "eval", opts.SaveDir); err != nil {
 		return rep, err
 	}
@@ -174,6 +173,7 @@ func measure(ctx context.Context, runner *unet.Runner, batches []*modelio.Batch,
 	var reals, fakes []image.Image
 	hw := size * size
 	input := []float32{}
+	done := 0
 	for bi, b := range batches {
 		if err := ctx.Err(); err != nil {
 			return metrics.Score{}, Dist{}, err
@@ -208,7 +208,8 @@ func measure(ctx context.Context, runner *unet.Runner, batches []*modelio.Batch,
 				}
 			}
 		}
-		bar.Update(scorer.Score().N, "")
+		done += b.N
+		bar.Update(done, "")
 	}
 	bar.Finish()
 	var dist Dist

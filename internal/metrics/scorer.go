@@ -86,7 +86,7 @@ func (s *Scorer) Add(fake, real []float32, n, h, w int) error {
 	for i := 0; i < n; i++ {
 		f, r := fake[i*3*hw:(i+1)*3*hw], real[i*3*hw:(i+1)*3*hw]
 		var img ImageScore
-		own := make([]float64, 3)
+		var own [3]float64
 		for c := 0; c < 3; c++ {
 			var sum float64
 			for j := c * hw; j < (c+1)*hw; j++ {
@@ -98,7 +98,7 @@ func (s *Scorer) Add(fake, real []float32, n, h, w int) error {
 			img.L1 += sum
 		}
 		img.L1 /= float64(3 * hw)
-		img.CompL1 = loss.Compensate(own)
+		img.CompL1 = loss.Compensate(own[:])
 		if s.Images {
 			img.PSNR = DB(PSNR(f, r, 2)) // values span [−1, 1]
 			v, err := SSIM(toUnit(f), toUnit(r), 3, h, w)
