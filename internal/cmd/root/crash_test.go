@@ -287,7 +287,7 @@ train: {batch: 2, steps: 6, val_every: 3, sample_every: 3, checkpoint_every: 3, 
 			t.Fatal(err)
 		}
 	}
-	if out, err := colorize(t, append(collect, "--hints", "0,4", "--inception", filepath.Join(dir, "none.pth"))...).CombinedOutput(); err != nil {
+	if out, err := colorize(t, collect...).CombinedOutput(); err != nil {
 		t.Fatalf("collect: %v\n%s", err, out)
 	}
 	records := func(run string) string {
