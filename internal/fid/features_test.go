@@ -47,9 +47,9 @@ func (s failingSource) Image(i int) (image.Image, error) {
 }
 
 // TestExtract: results are in order and independent of the worker count
-// (up to rounding);
-// progress counts every image; a failing image stops the extraction with
-// its index in the error.
+// and of how the images are batched (one batch of five with one worker,
+// batches of two with three; up to rounding); progress counts every image;
+// a failing image stops the extraction with its index in the error.
 func TestExtract(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	m, err := New(stemStateDict(rng), 64)
@@ -69,12 +69,16 @@ func TestExtract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls != 5 || last != 5 {
-		t.Errorf("progress called %d times, last %d; want 5, 5", calls, last)
+	if calls != 1 || last != 5 {
+		t.Errorf("one worker: progress called %d times, last %d; want once (one batch), 5", calls, last)
 	}
-	many, err := m.Extract(context.Background(), imgs, 3, nil)
+	var counts []int
+	many, err := m.Extract(context.Background(), imgs, 3, func(done int) { counts = append(counts, done) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(counts) != 3 || counts[2] != 5 || counts[0] >= counts[1] {
+		t.Errorf("three workers: progress %v, want three increasing counts ending at 5 (batches of 2, 2, 1)", counts)
 	}
 	for i := range one {
 		if len(one[i]) != 64 {

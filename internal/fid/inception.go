@@ -15,16 +15,22 @@ const bnEps = 1e-3
 // the network must run (its InceptionV3.BLOCK_INDEX_BY_DIM).
 var blockOf = map[int]int{64: 0, 192: 1, 768: 2, 2048: 3}
 
-// act is the activation of one image: C×H×W, row-major.
+// act is the activation of a batch of n images, stored channel-major:
+// C×N×H×W, row-major, so that a channel range (what Inception's blocks
+// concatenate) is one contiguous slice and a convolution of the whole batch
+// is one matrix product (kernels.Conv2DForwardCNHW).
 type act struct {
-	c, h, w int
-	d       []float32
+	c, n, h, w int
+	d          []float32
 }
 
-func newAct(c, h, w int) act { return act{c, h, w, make([]float32, c*h*w)} }
+func newAct(c, n, h, w int) act { return act{c, n, h, w, make([]float32, c*n*h*w)} }
 
-// ch returns the slice holding channels [c0, c0+n).
-func (a act) ch(c0, n int) []float32 { return a.d[c0*a.h*a.w : (c0+n)*a.h*a.w] }
+// ch returns the slice holding channels [c0, c0+k) of every image.
+func (a act) ch(c0, k int) []float32 { return a.d[c0*a.n*a.h*a.w : (c0+k)*a.n*a.h*a.w] }
+
+// planes is the number of H×W planes, C·N; pooling treats each alone.
+func (a act) planes() int { return a.c * a.n }
 
 // conv is torchvision's BasicConv2d (convolution without bias, BatchNorm,
 // ReLU) with the BatchNorm folded into the filter and a bias:
@@ -35,25 +41,25 @@ type conv struct {
 }
 
 func (c *conv) params(x act) kernels.ConvParams {
-	return kernels.ConvParams{N: 1, C: c.cin, H: x.h, W: x.w, K: c.cout, KH: c.kh, KW: c.kw,
+	return kernels.ConvParams{N: x.n, C: c.cin, H: x.h, W: x.w, K: c.cout, KH: c.kh, KW: c.kw,
 		StrideH: c.stride, StrideW: c.stride, PadT: c.padH, PadB: c.padH, PadL: c.padW, PadR: c.padW}
 }
 
-// into writes relu(conv(x)) into out, which must hold cout×OutH×OutW values.
+// into writes relu(conv(x)) into out, which must hold cout×N×OutH×OutW values.
 func (c *conv) into(x act, out []float32) (h, w int) {
 	if x.c != c.cin {
 		panic(fmt.Sprintf("fid: conv expects %d channels, got %d", c.cin, x.c))
 	}
 	p := c.params(x)
-	kernels.Conv2DForward(p, x.d, c.w, nil, out)
-	kernels.AddBiasReLU(out, c.b, p.OutH()*p.OutW()) // one pass instead of two
+	kernels.Conv2DForwardCNHW(p, x.d, c.w, nil, out)
+	kernels.AddBiasReLU(out, c.b, x.n*p.OutH()*p.OutW()) // one pass instead of two
 	return p.OutH(), p.OutW()
 }
 
 // apply returns relu(conv(x)) in a new activation.
 func (c *conv) apply(x act) act {
 	p := c.params(x)
-	y := newAct(c.cout, p.OutH(), p.OutW())
+	y := newAct(c.cout, x.n, p.OutH(), p.OutW())
 	c.into(x, y.d)
 	return y
 }
@@ -132,8 +138,8 @@ func maxPool(x act, k, stride, pad int) act {
 	if k == 3 && stride == 2 && pad == 0 {
 		return maxPool3s2(x)
 	}
-	p := kernels.Pool2DParams(1, x.c, x.h, x.w, k, stride, pad)
-	y := newAct(x.c, p.OutH(), p.OutW())
+	p := kernels.Pool2DParams(1, x.planes(), x.h, x.w, k, stride, pad)
+	y := newAct(x.c, x.n, p.OutH(), p.OutW())
 	kernels.MaxPool2D(p, x.d, y.d)
 	return y
 }
@@ -145,9 +151,9 @@ func maxPool(x act, k, stride, pad int) act {
 // the same bit for bit.
 func maxPool3s2(x act) act {
 	oh, ow := (x.h-3)/2+1, (x.w-3)/2+1
-	y := newAct(x.c, oh, ow)
+	y := newAct(x.c, x.n, oh, ow)
 	rows := make([]float32, x.h*ow)
-	for c := 0; c < x.c; c++ {
+	for c := 0; c < x.planes(); c++ {
 		src, dst := x.d[c*x.h*x.w:(c+1)*x.h*x.w], y.d[c*oh*ow:(c+1)*oh*ow]
 		for i := 0; i < x.h; i++ {
 			r, o := src[i*x.w:(i+1)*x.w], rows[i*ow:(i+1)*ow]
@@ -184,10 +190,10 @@ func maxPool3s2(x act) act {
 // false). It is computed separably (row sums of 3, then column sums of 3),
 // which is several times faster than the general pooling kernel.
 func avgPool3(x act) act {
-	y := newAct(x.c, x.h, x.w)
+	y := newAct(x.c, x.n, x.h, x.w)
 	h, w := x.h, x.w
 	rows := make([]float32, h*w)
-	for c := 0; c < x.c; c++ {
+	for c := 0; c < x.planes(); c++ {
 		src, dst := x.d[c*h*w:(c+1)*h*w], y.d[c*h*w:(c+1)*h*w]
 		for i := 0; i < h; i++ {
 			r, o := src[i*w:(i+1)*w], rows[i*w:(i+1)*w]
@@ -234,7 +240,7 @@ func newBlockA(b *builder, name string, cin, poolFeatures int) *blockA {
 }
 
 func (m *blockA) forward(x act) act {
-	y := newAct(224+m.pool.cout, x.h, x.w)
+	y := newAct(224+m.pool.cout, x.n, x.h, x.w)
 	m.b1.into(x, y.ch(0, 64))
 	m.b5b.into(m.b5a.apply(x), y.ch(64, 64))
 	m.b3c.into(m.b3b.apply(m.b3a.apply(x)), y.ch(128, 96))
@@ -256,7 +262,7 @@ func newBlockB(b *builder, name string, cin int) *blockB {
 
 func (m *blockB) forward(x act) act {
 	pool := maxPool(x, 3, 2, 0)
-	y := newAct(384+96+x.c, pool.h, pool.w)
+	y := newAct(384+96+x.c, x.n, pool.h, pool.w)
 	m.b3.into(x, y.ch(0, 384))
 	m.bd3.into(m.bd2.apply(m.bd1.apply(x)), y.ch(384, 96))
 	copy(y.ch(480, x.c), pool.d)
@@ -288,7 +294,7 @@ func newBlockC(b *builder, name string, cin, c7 int) *blockC {
 }
 
 func (m *blockC) forward(x act) act {
-	y := newAct(768, x.h, x.w)
+	y := newAct(768, x.n, x.h, x.w)
 	m.b1.into(x, y.ch(0, 192))
 	m.b7c.into(m.b7b.apply(m.b7a.apply(x)), y.ch(192, 192))
 	t := x
@@ -316,7 +322,7 @@ func newBlockD(b *builder, name string, cin int) *blockD {
 
 func (m *blockD) forward(x act) act {
 	pool := maxPool(x, 3, 2, 0)
-	y := newAct(320+192+x.c, pool.h, pool.w)
+	y := newAct(320+192+x.c, x.n, pool.h, pool.w)
 	m.b3b.into(m.b3a.apply(x), y.ch(0, 320))
 	m.b7d.into(m.b7c.apply(m.b7b.apply(m.b7a.apply(x))), y.ch(320, 192))
 	copy(y.ch(512, x.c), pool.d)
@@ -347,7 +353,7 @@ func newBlockE(b *builder, name string, cin int, maxPool bool) *blockE {
 }
 
 func (m *blockE) forward(x act) act {
-	y := newAct(2048, x.h, x.w)
+	y := newAct(2048, x.n, x.h, x.w)
 	m.b1.into(x, y.ch(0, 320))
 	t := m.b3.apply(x)
 	m.b3a.into(t, y.ch(320, 384))
@@ -441,10 +447,11 @@ func Load(path string, dims int) (*Model, error) {
 // Dims is the length of the feature vectors the model returns.
 func (m *Model) Dims() int { return m.dims }
 
-// forward runs the blocks up to m.last on a 3×299×299 input in [−1, 1] and
-// writes the spatially averaged output (pytorch-fid averages every block's
-// output to 1×1, which the final block already is) into feat.
-func (m *Model) forward(x act, feat []float32) {
+// forward runs the blocks up to m.last on a batch of 3×299×299 inputs in
+// [−1, 1] and writes the spatially averaged output of image i (pytorch-fid
+// averages every block's output to 1×1, which the final block already is)
+// into feats[i].
+func (m *Model) forward(x act, feats [][]float32) {
 	x = m.stem[0].apply(x)
 	x = m.stem[1].apply(x)
 	x = m.stem[2].apply(x)
@@ -468,5 +475,11 @@ func (m *Model) forward(x act, feat []float32) {
 		x = m.mixed7b.forward(x)
 		x = m.mixed7c.forward(x)
 	}
-	kernels.GlobalAvgPool(1, x.c, x.h*x.w, x.d, feat)
+	means := make([]float32, x.planes()) // channel c of image i at c·N+i
+	kernels.GlobalAvgPool(1, x.planes(), x.h*x.w, x.d, means)
+	for i, f := range feats {
+		for c := range f {
+			f[c] = means[c*x.n+i]
+		}
+	}
 }

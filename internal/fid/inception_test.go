@@ -14,7 +14,7 @@ import (
 func TestAvgPool3(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	for _, sz := range [][3]int{{1, 1, 1}, {2, 1, 3}, {3, 2, 1}, {4, 8, 8}, {2, 35, 17}} {
-		x := newAct(sz[0], sz[1], sz[2])
+		x := newAct(sz[0], 1, sz[1], sz[2])
 		for i := range x.d {
 			x.d[i] = rng.Float32()*4 - 2
 		}
@@ -31,7 +31,7 @@ func TestAvgPool3(t *testing.T) {
 
 func BenchmarkAvgPool3(b *testing.B) {
 	for _, sz := range [][3]int{{288, 35, 35}, {768, 17, 17}, {1280, 8, 8}} {
-		x := newAct(sz[0], sz[1], sz[2])
+		x := newAct(sz[0], 1, sz[1], sz[2])
 		b.Run(fmt.Sprintf("%dx%dx%d", sz[0], sz[1], sz[2]), func(b *testing.B) {
 			for b.Loop() {
 				avgPool3(x)
@@ -42,7 +42,7 @@ func BenchmarkAvgPool3(b *testing.B) {
 
 func BenchmarkAvgPoolKernels(b *testing.B) {
 	for _, sz := range [][3]int{{288, 35, 35}, {768, 17, 17}, {1280, 8, 8}} {
-		x := newAct(sz[0], sz[1], sz[2])
+		x := newAct(sz[0], 1, sz[1], sz[2])
 		y := make([]float32, len(x.d))
 		b.Run(fmt.Sprintf("%dx%dx%d", sz[0], sz[1], sz[2]), func(b *testing.B) {
 			for b.Loop() {

@@ -12,7 +12,7 @@ import (
 var specials = []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1, -1}
 
 func randomAct(rng *rand.Rand, c, h, w int) act {
-	a := newAct(c, h, w)
+	a := newAct(c, 1, h, w)
 	for i := range a.d {
 		if rng.Intn(4) == 0 {
 			a.d[i] = specials[rng.Intn(len(specials))]

@@ -94,5 +94,5 @@ func prepare(x []float32, h, w int) act {
 	for i, v := range in {
 		in[i] = 2*v - 1
 	}
-	return act{3, InputSize, InputSize, in}
+	return act{3, 1, InputSize, InputSize, in}
 }

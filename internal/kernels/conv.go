@@ -274,7 +274,12 @@ func im2col(p ConvParams, x, col []float32) { im2colLD(p, x, col, p.OutH()*p.Out
 // stride-2 layers of pix2pix's networks with outputs 32 or more wide.
 // Narrow outputs (the U-Net's innermost levels) gather directly: there the
 // split costs more than it saves.
-func im2colLD(p ConvParams, x, col []float32, ld int) {
+func im2colLD(p ConvParams, x, col []float32, ld int) { im2colStrided(p, x, p.H*p.W, col, ld) }
+
+// im2colStrided is im2colLD for an image whose channel c starts at x[c·cs:]
+// (cs = H·W for a C×H×W image; larger for one image of a channel-major
+// batch, see Conv2DForwardCNHW).
+func im2colStrided(p ConvParams, x []float32, cs int, col []float32, ld int) {
 	oh, ow, s := p.OutH(), p.OutW(), p.StrideW
 	split := usePhases(ow, s)
 	pw := p.W
@@ -287,7 +292,7 @@ func im2colLD(p ConvParams, x, col []float32, ld int) {
 	}
 	row := 0
 	for c := 0; c < p.C; c++ {
-		src := x[c*p.H*p.W : (c+1)*p.H*p.W]
+		src := x[c*cs : c*cs+p.H*p.W]
 		if split {
 			splitPhases(src, p.H, p.W, s, phases)
 			src = phases
