@@ -28,6 +28,8 @@ func LeakyReLUBackward(x, dy, dx []float32, alpha float32) {
 // mispredictions made these loops 3–4× slower (6.5 vs 1.7 ns per element).
 func leaky(x, y []float32, alpha float32) {
 	y = y[:len(x)]
+	d := leakyVec(x, y, alpha) // the bulk in AVX2, where the CPU has it
+	x, y = x[d:], y[d:]
 	ab := math.Float32bits(alpha)
 	for i, v := range x {
 		y[i] = v * signSelect(v, ab)
@@ -36,6 +38,8 @@ func leaky(x, y []float32, alpha float32) {
 
 func leakyBackward(x, dy, dx []float32, alpha float32) {
 	dy, dx = dy[:len(x)], dx[:len(x)]
+	d := leakyBackwardVec(x, dy, dx, alpha)
+	x, dy, dx = x[d:], dy[d:], dx[d:]
 	ab := math.Float32bits(alpha)
 	for i, v := range x {
 		dx[i] = dy[i] * signSelect(v, ab)
@@ -60,6 +64,7 @@ func signSelect(v float32, alphaBits uint32) float32 {
 func AddBiasReLU(y, bias []float32, plane int) {
 	for c, b := range bias {
 		p := y[c*plane : (c+1)*plane]
+		p = p[addBiasReLUVec(p, b):]
 		for i, v := range p {
 			v += b
 			p[i] = v * signSelect(v, 0)
