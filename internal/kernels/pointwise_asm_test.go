@@ -49,8 +49,16 @@ func TestPointwiseAsmMatchesGo(t *testing.T) {
 		x, dy := pointwiseInput(rng, n), pointwiseInput(rng, n)
 		for _, alpha := range []float32{0, 0.2, 0.01, 1} {
 			var y, ya, dx, dxa []float32
-			run(false, func() { y, dx = make([]float32, n), make([]float32, n); leaky(x, y, alpha); leakyBackward(x, dy, dx, alpha) })
-			run(true, func() { ya, dxa = make([]float32, n), make([]float32, n); leaky(x, ya, alpha); leakyBackward(x, dy, dxa, alpha) })
+			run(false, func() {
+				y, dx = make([]float32, n), make([]float32, n)
+				leaky(x, y, alpha)
+				leakyBackward(x, dy, dx, alpha)
+			})
+			run(true, func() {
+				ya, dxa = make([]float32, n), make([]float32, n)
+				leaky(x, ya, alpha)
+				leakyBackward(x, dy, dxa, alpha)
+			})
 			sameBitsAll(t, "leaky", ya, y)
 			sameBitsAll(t, "leaky backward", dxa, dx)
 		}
