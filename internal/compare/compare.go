@@ -116,6 +116,8 @@ type Result struct {
 	Runs   []Run
 	Rows   []Row
 	Hints  []HintRow `json:",omitempty"`
+	// Flat says where each arm's mean validation curve levels off.
+	Flat []Flattening `json:",omitempty"`
 	// Running and Missing name the cells that are training elsewhere or
 	// have not started (with Collect), left out of the comparison.
 	Running []string `json:",omitempty"`
@@ -300,6 +302,7 @@ func Compare(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Rows = buildRows(res)
 	res.Hints = buildHintRows(res)
+	res.Flat = buildFlattening(res)
 	res.SampleSteps = commonSampleSteps(res)
 	if err := writeReport(opts.Out, res); err != nil {
 		return nil, err

@@ -275,6 +275,12 @@ func markdown(res *Result, out string) string {
 		b.WriteString("\n" + n + "\n")
 	}
 	b.WriteString("\n![validation curves](curves.png)\n")
+	if len(res.Flat) > 0 {
+		b.WriteString("\n## Where the curves flatten\n\n")
+		for _, f := range res.Flat {
+			b.WriteString("- " + f.Sentence() + "\n")
+		}
+	}
 	for _, s := range res.SampleSteps {
 		fmt.Fprintf(&b, "\n## Samples at step %d\n\n", s)
 		for _, r := range res.Runs {
@@ -322,6 +328,13 @@ func htmlPage(res *Result, out string, curves []byte) (string, error) {
 		b.WriteString("<p>" + html.EscapeString(n) + "</p>\n")
 	}
 	b.WriteString(imgTag(curves, "validation curves"))
+	if len(res.Flat) > 0 {
+		b.WriteString("<h2>Where the curves flatten</h2><ul>\n")
+		for _, f := range res.Flat {
+			b.WriteString("<li>" + html.EscapeString(f.Sentence()) + "</li>\n")
+		}
+		b.WriteString("</ul>\n")
+	}
 	for _, s := range res.SampleSteps {
 		fmt.Fprintf(&b, "<h2>Samples at step %d</h2><p>line | hints | output | target</p><div class=\"grid\">\n", s)
 		for _, r := range res.Runs {
