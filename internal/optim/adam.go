@@ -88,8 +88,13 @@ func (a *Adam) Step(model []G.ValueGrad) error {
 // variables) so that the compiler keeps the slices in registers and drops
 // the bounds checks: 2-3x faster than the loop inside the closure.
 func adamUpdate(p, g, m, v []float32, b1, b2, stepSize, invSqrtBC2, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	// The bulk in AVX2 where the CPU has it (the loop below is bound by its
+	// square roots and divisions, eight at a time there), the tail here.
+	d := adamVec(p, g, m, v, b1, b2, stepSize, invSqrtBC2, eps)
+	p = p[d:]
 	n := len(p)
-	g, m, v = g[:n], m[:n], v[:n]
+	g, m, v = g[d:][:n], m[d:][:n], v[d:][:n]
 	for i := range p {
 		gi := g[i]
 		mi := b1*m[i] + (1-b1)*gi
