@@ -76,16 +76,22 @@ func (p ConvParams) mustValid(x, xLen int, what string) {
 	}
 }
 
-// Conv2DForward computes y = conv(x, w) + bias for every image of the batch.
-// x is N×C×H×W, w is K×C×KH×KW, bias is K values or nil, and y (N×K×OutH×OutW)
-// is overwritten.
-func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
+// mustForward panics unless x, w, bias (or nil) and y are large enough for
+// a forward pass with p.
+func (p ConvParams) mustForward(x, w, bias, y []float32) {
 	p.mustValid(len(x), p.InSize(), "input")
 	p.mustValid(len(w), p.WeightSize(), "weight")
 	p.mustValid(len(y), p.OutSize(), "output")
 	if bias != nil && len(bias) < p.K {
 		panic(fmt.Sprintf("conv: bias has %d elements, want %d", len(bias), p.K))
 	}
+}
+
+// Conv2DForward computes y = conv(x, w) + bias for every image of the batch.
+// x is N×C×H×W, w is K×C×KH×KW, bias is K values or nil, and y (N×K×OutH×OutW)
+// is overwritten.
+func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
+	p.mustForward(x, w, bias, y)
 	switch {
 	case p.outputSide():
 		conv2DForwardOutputSide(p, x, w, bias, y)

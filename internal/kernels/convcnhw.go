@@ -1,7 +1,5 @@
 package kernels
 
-import "fmt"
-
 // cnhwBatchMaxCols is the largest per-image output (OutH·OutW) that
 // Conv2DForwardCNHW lowers for the whole batch at once; larger images are
 // lowered and multiplied one at a time, which already gives the GEMM long
@@ -16,12 +14,7 @@ const cnhwBatchMaxCols = 1024
 // image side by side, so the GEMM's panels are N times longer than an
 // image's (the inner levels of Inception are 8×8 and 17×17).
 func Conv2DForwardCNHW(p ConvParams, x, w, bias, y []float32) {
-	p.mustValid(len(x), p.InSize(), "input")
-	p.mustValid(len(w), p.WeightSize(), "weight")
-	p.mustValid(len(y), p.OutSize(), "output")
-	if bias != nil && len(bias) < p.K {
-		panic(fmt.Sprintf("conv: bias has %d elements, want %d", len(bias), p.K))
-	}
+	p.mustForward(x, w, bias, y)
 	rows, ohw := p.C*p.KH*p.KW, p.OutH()*p.OutW()
 	cols := p.N * ohw
 	switch {
