@@ -127,6 +127,7 @@ func buildRows(res *Result) []Row {
 	}
 	add("final validation L1 (curve)", "lower", "ratio", curve(func(c []Point) float64 { return c[len(c)-1].L1 }), nil)
 	add("mean validation L1 over the curve", "lower", "ratio", curve(CurveMean), nil)
+	add("median validation L1 over the last quarter", "lower", "ratio", curve(func(c []Point) float64 { return TailMedian(c, res.Config.Train.Steps) }), nil)
 	// Slope normalised per seed by the baseline's slope, so the baseline is −1.
 	add("mean slope of the curve (plain L1 = −1)", "lower", "diff", func(res *Result, r *Run) (float64, bool) {
 		p := Slope(runOf(res, base, r.Seed).Curve)

@@ -26,6 +26,30 @@ func CurveMean(c []Point) float64 {
 	return s / float64(len(c))
 }
 
+// TailMedian is the median validation L1 over the last quarter of
+// training (the points at or after 3/4 of steps; the last point when none
+// is): unlike the final value, one validation that lands on a transient
+// spike barely moves it.
+func TailMedian(c []Point, steps int) float64 {
+	var v []float64
+	for _, p := range c {
+		if 4*p.Step >= 3*steps {
+			v = append(v, p.L1)
+		}
+	}
+	if len(v) == 0 {
+		if len(c) == 0 {
+			return math.NaN()
+		}
+		return c[len(c)-1].L1
+	}
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
 // Slope is the least-squares slope of validation L1 against step, per 1000
 // steps. The paper's "mean slope of the validation curve" is reported
 // normalised so that plain L1's slope is −1.

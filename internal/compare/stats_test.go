@@ -74,3 +74,21 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("sentence %q", s)
 	}
 }
+
+// TestTailMedian: the median of the points in the last quarter, odd and
+// even counts, and the last point when the quarter holds none.
+func TestTailMedian(t *testing.T) {
+	c := []Point{{0, 0.9}, {500, 0.5}, {1500, 0.2}, {1750, 0.9}, {2000, 0.1}}
+	if got := TailMedian(c, 2000); got != 0.2 {
+		t.Errorf("odd: %g, want 0.2 (the spike at 1750 does not count)", got)
+	}
+	if got := TailMedian(c[:4], 2000); math.Abs(got-0.55) > 1e-15 {
+		t.Errorf("even: %g, want 0.55", got)
+	}
+	if got := TailMedian(c[:2], 2000); got != 0.5 {
+		t.Errorf("no point in the last quarter: %g, want the last, 0.5", got)
+	}
+	if got := TailMedian(nil, 2000); !math.IsNaN(got) {
+		t.Errorf("empty: %g, want NaN", got)
+	}
+}
