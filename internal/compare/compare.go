@@ -116,7 +116,7 @@ type Result struct {
 	Runs   []Run
 	Rows   []Row
 	Hints  []HintRow `json:",omitempty"`
-	// Flat says where each arm's mean validation curve levels off.
+	// Flat says where each arm's validation curve levels off (see Flattening).
 	Flat []Flattening `json:",omitempty"`
 	// Running and Missing name the cells that are training elsewhere or
 	// have not started (with Collect), left out of the comparison.

@@ -57,8 +57,13 @@ func TestMeanCurveKeepsCommonSteps(t *testing.T) {
 		{Arm: "l1", Curve: []Point{{100, 0.7}, {200, 0.5}}},
 		{Arm: "other", Curve: []Point{{100, 9}}},
 	}}
-	got := meanCurve(res, "l1")
+	got := meanCurve(res, "l1", nil)
 	if len(got) != 2 || got[0] != (Point{100, 0.6}) || math.Abs(got[1].L1-0.4) > 1e-15 || got[1].Step != 200 {
 		t.Errorf("mean curve %v, want [{100 0.6} {200 0.4}]", got)
+	}
+	// Best so far: seed 1 0.5, 0.3; seed 2 0.7, 0.5 after a spike-free start.
+	res.Runs[1].Curve = []Point{{100, 0.7}, {200, 0.9}}
+	if got := meanCurve(res, "l1", bestSoFar); math.Abs(got[1].L1-0.5) > 1e-15 {
+		t.Errorf("best-so-far mean at step 200: %g, want (0.3 + 0.7)/2 = 0.5", got[1].L1)
 	}
 }
