@@ -53,8 +53,10 @@ lint:
 	$(GO) vet $(TAGS) ./...
 
 # fuzz: every reader's fuzz target for FUZZTIME each (default 20s; about
-# four minutes in all); meant to run in CI after `make test`.
+# four minutes in all); meant to run in CI after `make test`. The self-test
+# first checks the script's handling of Go 1.26's fuzztime race.
 fuzz:
+	./scripts/fuzz-selftest
 	./scripts/fuzz
 
 bench:
