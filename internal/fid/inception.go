@@ -56,12 +56,85 @@ func (c *conv) into(x act, out []float32) (h, w int) {
 	return p.OutH(), p.OutW()
 }
 
-// apply returns relu(conv(x)) in a new activation.
-func (c *conv) apply(x act) act {
+// apply returns relu(conv(x)) in an activation lent by ws.
+func (c *conv) apply(ws *workspace, x act) act {
 	p := c.params(x)
-	y := newAct(c.cout, x.n, p.OutH(), p.OutW())
+	y := ws.act(c.cout, x.n, p.OutH(), p.OutW())
 	c.into(x, y.d)
 	return y
+}
+
+// pointwise is the 1×1 convolutions of one block that read the block's
+// input, run as one matrix product whose rows are the members' output
+// channels one after the other: the input is packed for the GEMM once
+// instead of once per branch, and the product is taller. A block's
+// average-pool branch joins it as a pooled member: a 1×1 convolution and
+// the 3×3 average pool commute (the pool is the same linear map on every
+// channel, the convolution the same on every pixel, and a mean of constants
+// is the constant, so the bias passes through), so pooling the member's
+// cout outputs instead of the cin inputs gives the same values up to float32
+// rounding with a fraction of the pooling work (192 instead of 768 planes
+// in Mixed_6b…6e).
+type pointwise struct {
+	cin, cout int
+	w, b      []float32 // cout×cin, cout
+	ends      []int     // member i's channels are [ends[i-1], ends[i])
+	pooled    int       // the member average-pooled before its bias, or -1
+}
+
+// newPointwise merges 1×1 convolutions of cin inputs; pooled is the index
+// of the average-pooled member, or -1. An unbuilt member (a missing tensor)
+// leaves an unbuilt group: the builder holds the error.
+func newPointwise(pooled int, members ...*conv) *pointwise {
+	g := &pointwise{cin: members[0].cin, pooled: pooled}
+	for _, c := range members {
+		if c.kh != 1 || c.kw != 1 || c.stride != 1 || c.cin != g.cin {
+			panic(fmt.Sprintf("fid: pointwise member %d×%d/%d of %d inputs in a group of %d", c.kh, c.kw, c.stride, c.cin, g.cin))
+		}
+		g.w = append(g.w, c.w...)
+		g.b = append(g.b, c.b...)
+		g.cout += c.cout
+		g.ends = append(g.ends, g.cout)
+	}
+	return g
+}
+
+// forward computes every member's relu(conv(x)) (the pooled member's
+// relu(avgpool(conv(x)))) and returns them in member order. Member i's
+// output goes into dst[i] when that is not nil (a block's concatenated
+// output), else into buffers lent by ws.
+func (g *pointwise) forward(ws *workspace, x act, dst ...[]float32) []act {
+	if x.c != g.cin {
+		panic(fmt.Sprintf("fid: pointwise group expects %d channels, got %d", g.cin, x.c))
+	}
+	plane := x.n * x.h * x.w
+	y := ws.act(g.cout, x.n, x.h, x.w)
+	kernels.Conv2DForwardCNHW(kernels.ConvParams{N: x.n, C: g.cin, H: x.h, W: x.w, K: g.cout, KH: 1, KW: 1,
+		StrideH: 1, StrideW: 1}, x.d, g.w, nil, y.d)
+	outs := make([]act, len(g.ends))
+	lo := 0
+	for i, hi := range g.ends {
+		k := hi - lo
+		o := act{k, x.n, x.h, x.w, y.ch(lo, k)}
+		switch {
+		case i == g.pooled:
+			pooled := o
+			if i < len(dst) && dst[i] != nil {
+				pooled.d = dst[i]
+			} else {
+				pooled.d = ws.get(len(o.d))
+			}
+			avgPool3Into(ws, o, pooled.d)
+			o = pooled
+		case i < len(dst) && dst[i] != nil:
+			copy(dst[i], o.d)
+			o.d = dst[i]
+		}
+		kernels.AddBiasReLU(o.d, g.b[lo:hi], plane)
+		outs[i] = o
+		lo = hi
+	}
+	return outs
 }
 
 // builder reads BasicConv2d layers from a state dict, keeping the first
@@ -134,12 +207,14 @@ func equalShape(a, b []int) bool {
 	return true
 }
 
-func maxPool(x act, k, stride, pad int) act {
-	if k == 3 && stride == 2 && pad == 0 {
-		return maxPool3s2(x)
-	}
+// maxPool returns the k×k max pool of x in an activation lent by ws.
+func maxPool(ws *workspace, x act, k, stride, pad int) act {
 	p := kernels.Pool2DParams(1, x.planes(), x.h, x.w, k, stride, pad)
-	y := newAct(x.c, x.n, p.OutH(), p.OutW())
+	y := ws.act(x.c, x.n, p.OutH(), p.OutW())
+	if k == 3 && stride == 2 && pad == 0 {
+		maxPool3s2(ws, x, y)
+		return y
+	}
 	kernels.MaxPool2D(p, x.d, y.d)
 	return y
 }
@@ -149,10 +224,10 @@ func maxPool(x act, k, stride, pad int) act {
 // then of three rows. The first maximum in row-major order wins ties, as in
 // kernels.MaxPool2D and NaNs are passed over as there, so the result is
 // the same bit for bit.
-func maxPool3s2(x act) act {
-	oh, ow := (x.h-3)/2+1, (x.w-3)/2+1
-	y := newAct(x.c, x.n, oh, ow)
-	rows := make([]float32, x.h*ow)
+func maxPool3s2(ws *workspace, x, y act) {
+	oh, ow := y.h, y.w
+	rows := ws.get(x.h * ow)
+	defer ws.put(rows)
 	for c := 0; c < x.planes(); c++ {
 		src, dst := x.d[c*x.h*x.w:(c+1)*x.h*x.w], y.d[c*oh*ow:(c+1)*oh*ow]
 		for i := 0; i < x.h; i++ {
@@ -181,7 +256,6 @@ func maxPool3s2(x act) act {
 			}
 		}
 	}
-	return y
 }
 
 // avgPool3 is the 3×3, stride 1, padding 1 average pool of pytorch-fid's
@@ -189,12 +263,13 @@ func maxPool3s2(x act) act {
 // the mean (count_include_pad=False, kernels.AvgPool2D's countIncludePad
 // false). It is computed separably (row sums of 3, then column sums of 3),
 // which is several times faster than the general pooling kernel.
-func avgPool3(x act) act {
-	y := newAct(x.c, x.n, x.h, x.w)
+// Its output, x's size, goes into out.
+func avgPool3Into(ws *workspace, x act, out []float32) {
 	h, w := x.h, x.w
-	rows := make([]float32, h*w)
+	rows := ws.get(h * w)
+	defer ws.put(rows)
 	for c := 0; c < x.planes(); c++ {
-		src, dst := x.d[c*h*w:(c+1)*h*w], y.d[c*h*w:(c+1)*h*w]
+		src, dst := x.d[c*h*w:(c+1)*h*w], out[c*h*w:(c+1)*h*w]
 		for i := 0; i < h; i++ {
 			r, o := src[i*w:(i+1)*w], rows[i*w:(i+1)*w]
 			for j := range r {
@@ -221,30 +296,34 @@ func avgPool3(x act) act {
 			}
 		}
 	}
-	return y
 }
 
 // blockA is pytorch-fid's FIDInceptionA (Mixed_5b, 5c, 5d).
-type blockA struct{ b1, b5a, b5b, b3a, b3b, b3c, pool *conv }
+type blockA struct {
+	b5b, b3b, b3c *conv
+	pw            *pointwise // branch1x1, branch5x5_1, branch3x3dbl_1, branch_pool (pooled)
+}
 
 func newBlockA(b *builder, name string, cin, poolFeatures int) *blockA {
 	return &blockA{
-		b1:   b.square(name+".branch1x1", cin, 64, 1, 1, 0),
-		b5a:  b.square(name+".branch5x5_1", cin, 48, 1, 1, 0),
-		b5b:  b.square(name+".branch5x5_2", 48, 64, 5, 1, 2),
-		b3a:  b.square(name+".branch3x3dbl_1", cin, 64, 1, 1, 0),
-		b3b:  b.square(name+".branch3x3dbl_2", 64, 96, 3, 1, 1),
-		b3c:  b.square(name+".branch3x3dbl_3", 96, 96, 3, 1, 1),
-		pool: b.square(name+".branch_pool", cin, poolFeatures, 1, 1, 0),
+		b5b: b.square(name+".branch5x5_2", 48, 64, 5, 1, 2),
+		b3b: b.square(name+".branch3x3dbl_2", 64, 96, 3, 1, 1),
+		b3c: b.square(name+".branch3x3dbl_3", 96, 96, 3, 1, 1),
+		pw: newPointwise(3,
+			b.square(name+".branch1x1", cin, 64, 1, 1, 0),
+			b.square(name+".branch5x5_1", cin, 48, 1, 1, 0),
+			b.square(name+".branch3x3dbl_1", cin, 64, 1, 1, 0),
+			b.square(name+".branch_pool", cin, poolFeatures, 1, 1, 0)),
 	}
 }
 
-func (m *blockA) forward(x act) act {
-	y := newAct(224+m.pool.cout, x.n, x.h, x.w)
-	m.b1.into(x, y.ch(0, 64))
-	m.b5b.into(m.b5a.apply(x), y.ch(64, 64))
-	m.b3c.into(m.b3b.apply(m.b3a.apply(x)), y.ch(128, 96))
-	m.pool.into(avgPool3(x), y.ch(224, m.pool.cout))
+func (m *blockA) forward(ws *workspace, x act) act {
+	poolC := m.pw.cout - 176
+	y := ws.act(224+poolC, x.n, x.h, x.w)
+	defer ws.scope()()
+	o := m.pw.forward(ws, x, y.ch(0, 64), nil, nil, y.ch(224, poolC))
+	m.b5b.into(o[1], y.ch(64, 64))
+	m.b3c.into(m.b3b.apply(ws, o[2]), y.ch(128, 96))
 	return y
 }
 
@@ -260,114 +339,129 @@ func newBlockB(b *builder, name string, cin int) *blockB {
 	}
 }
 
-func (m *blockB) forward(x act) act {
-	pool := maxPool(x, 3, 2, 0)
-	y := newAct(384+96+x.c, x.n, pool.h, pool.w)
+func (m *blockB) forward(ws *workspace, x act) act {
+	oh, ow := (x.h-3)/2+1, (x.w-3)/2+1
+	y := ws.act(384+96+x.c, x.n, oh, ow)
+	defer ws.scope()()
 	m.b3.into(x, y.ch(0, 384))
-	m.bd3.into(m.bd2.apply(m.bd1.apply(x)), y.ch(384, 96))
-	copy(y.ch(480, x.c), pool.d)
+	m.bd3.into(m.bd2.apply(ws, m.bd1.apply(ws, x)), y.ch(384, 96))
+	maxPool3s2(ws, x, act{x.c, x.n, oh, ow, y.ch(480, x.c)})
 	return y
 }
 
 // blockC is pytorch-fid's FIDInceptionC (Mixed_6b … 6e).
 type blockC struct {
-	b1, b7a, b7b, b7c *conv
-	bd                [5]*conv
-	pool              *conv
+	b7b, b7c *conv
+	bd       [4]*conv   // branch7x7dbl_2 … _5
+	pw       *pointwise // branch1x1, branch7x7_1, branch7x7dbl_1, branch_pool (pooled)
 }
 
 func newBlockC(b *builder, name string, cin, c7 int) *blockC {
 	return &blockC{
-		b1:  b.square(name+".branch1x1", cin, 192, 1, 1, 0),
-		b7a: b.square(name+".branch7x7_1", cin, c7, 1, 1, 0),
 		b7b: b.conv(name+".branch7x7_2", c7, c7, 1, 7, 1, 0, 3),
 		b7c: b.conv(name+".branch7x7_3", c7, 192, 7, 1, 1, 3, 0),
-		bd: [5]*conv{
-			b.square(name+".branch7x7dbl_1", cin, c7, 1, 1, 0),
+		bd: [4]*conv{
 			b.conv(name+".branch7x7dbl_2", c7, c7, 7, 1, 1, 3, 0),
 			b.conv(name+".branch7x7dbl_3", c7, c7, 1, 7, 1, 0, 3),
 			b.conv(name+".branch7x7dbl_4", c7, c7, 7, 1, 1, 3, 0),
 			b.conv(name+".branch7x7dbl_5", c7, 192, 1, 7, 1, 0, 3),
 		},
-		pool: b.square(name+".branch_pool", cin, 192, 1, 1, 0),
+		pw: newPointwise(3,
+			b.square(name+".branch1x1", cin, 192, 1, 1, 0),
+			b.square(name+".branch7x7_1", cin, c7, 1, 1, 0),
+			b.square(name+".branch7x7dbl_1", cin, c7, 1, 1, 0),
+			b.square(name+".branch_pool", cin, 192, 1, 1, 0)),
 	}
 }
 
-func (m *blockC) forward(x act) act {
-	y := newAct(768, x.n, x.h, x.w)
-	m.b1.into(x, y.ch(0, 192))
-	m.b7c.into(m.b7b.apply(m.b7a.apply(x)), y.ch(192, 192))
-	t := x
-	for _, c := range m.bd[:4] {
-		t = c.apply(t)
+func (m *blockC) forward(ws *workspace, x act) act {
+	y := ws.act(768, x.n, x.h, x.w)
+	defer ws.scope()()
+	o := m.pw.forward(ws, x, y.ch(0, 192), nil, nil, y.ch(576, 192))
+	m.b7c.into(m.b7b.apply(ws, o[1]), y.ch(192, 192))
+	t := o[2]
+	for _, c := range m.bd[:3] {
+		t = c.apply(ws, t)
 	}
-	m.bd[4].into(t, y.ch(384, 192))
-	m.pool.into(avgPool3(x), y.ch(576, 192))
+	m.bd[3].into(t, y.ch(384, 192))
 	return y
 }
 
 // blockD is torchvision's InceptionD (Mixed_7a), unpatched.
-type blockD struct{ b3a, b3b, b7a, b7b, b7c, b7d *conv }
+type blockD struct {
+	b3b, b7b, b7c, b7d *conv
+	pw                 *pointwise // branch3x3_1, branch7x7x3_1
+}
 
 func newBlockD(b *builder, name string, cin int) *blockD {
 	return &blockD{
-		b3a: b.square(name+".branch3x3_1", cin, 192, 1, 1, 0),
 		b3b: b.square(name+".branch3x3_2", 192, 320, 3, 2, 0),
-		b7a: b.square(name+".branch7x7x3_1", cin, 192, 1, 1, 0),
 		b7b: b.conv(name+".branch7x7x3_2", 192, 192, 1, 7, 1, 0, 3),
 		b7c: b.conv(name+".branch7x7x3_3", 192, 192, 7, 1, 1, 3, 0),
 		b7d: b.square(name+".branch7x7x3_4", 192, 192, 3, 2, 0),
+		pw: newPointwise(-1,
+			b.square(name+".branch3x3_1", cin, 192, 1, 1, 0),
+			b.square(name+".branch7x7x3_1", cin, 192, 1, 1, 0)),
 	}
 }
 
-func (m *blockD) forward(x act) act {
-	pool := maxPool(x, 3, 2, 0)
-	y := newAct(320+192+x.c, x.n, pool.h, pool.w)
-	m.b3b.into(m.b3a.apply(x), y.ch(0, 320))
-	m.b7d.into(m.b7c.apply(m.b7b.apply(m.b7a.apply(x))), y.ch(320, 192))
-	copy(y.ch(512, x.c), pool.d)
+func (m *blockD) forward(ws *workspace, x act) act {
+	oh, ow := (x.h-3)/2+1, (x.w-3)/2+1
+	y := ws.act(320+192+x.c, x.n, oh, ow)
+	defer ws.scope()()
+	o := m.pw.forward(ws, x)
+	m.b3b.into(o[0], y.ch(0, 320))
+	m.b7d.into(m.b7c.apply(ws, m.b7b.apply(ws, o[1])), y.ch(320, 192))
+	maxPool3s2(ws, x, act{x.c, x.n, oh, ow, y.ch(512, x.c)})
 	return y
 }
 
 // blockE is pytorch-fid's FIDInceptionE_1 (Mixed_7b: average pool without
 // the padded zeros) or, with maxPool, FIDInceptionE_2 (Mixed_7c: a 3×3 max
-// pool, a quirk of the TensorFlow graph pytorch-fid reproduces).
+// pool, a quirk of the TensorFlow graph pytorch-fid reproduces). The max
+// pool does not commute with the convolution, so there the pool branch is
+// its own product.
 type blockE struct {
-	b1, b3, b3a, b3b, bd1, bd2, bda, bdb, pool *conv
-	maxPool                                    bool
+	b3a, b3b, bd2, bda, bdb *conv
+	pool                    *conv      // branch_pool, when max pooled
+	pw                      *pointwise // branch1x1, branch3x3_1, branch3x3dbl_1 (, branch_pool, pooled)
 }
 
 func newBlockE(b *builder, name string, cin int, maxPool bool) *blockE {
-	return &blockE{
-		b1:      b.square(name+".branch1x1", cin, 320, 1, 1, 0),
-		b3:      b.square(name+".branch3x3_1", cin, 384, 1, 1, 0),
-		b3a:     b.conv(name+".branch3x3_2a", 384, 384, 1, 3, 1, 0, 1),
-		b3b:     b.conv(name+".branch3x3_2b", 384, 384, 3, 1, 1, 1, 0),
-		bd1:     b.square(name+".branch3x3dbl_1", cin, 448, 1, 1, 0),
-		bd2:     b.square(name+".branch3x3dbl_2", 448, 384, 3, 1, 1),
-		bda:     b.conv(name+".branch3x3dbl_3a", 384, 384, 1, 3, 1, 0, 1),
-		bdb:     b.conv(name+".branch3x3dbl_3b", 384, 384, 3, 1, 1, 1, 0),
-		pool:    b.square(name+".branch_pool", cin, 192, 1, 1, 0),
-		maxPool: maxPool,
+	m := &blockE{
+		b3a: b.conv(name+".branch3x3_2a", 384, 384, 1, 3, 1, 0, 1),
+		b3b: b.conv(name+".branch3x3_2b", 384, 384, 3, 1, 1, 1, 0),
+		bd2: b.square(name+".branch3x3dbl_2", 448, 384, 3, 1, 1),
+		bda: b.conv(name+".branch3x3dbl_3a", 384, 384, 1, 3, 1, 0, 1),
+		bdb: b.conv(name+".branch3x3dbl_3b", 384, 384, 3, 1, 1, 1, 0),
 	}
+	members := []*conv{
+		b.square(name+".branch1x1", cin, 320, 1, 1, 0),
+		b.square(name+".branch3x3_1", cin, 384, 1, 1, 0),
+		b.square(name+".branch3x3dbl_1", cin, 448, 1, 1, 0),
+	}
+	pool := b.square(name+".branch_pool", cin, 192, 1, 1, 0)
+	if maxPool {
+		m.pool = pool
+		m.pw = newPointwise(-1, members...)
+	} else {
+		m.pw = newPointwise(3, append(members, pool)...)
+	}
+	return m
 }
 
-func (m *blockE) forward(x act) act {
-	y := newAct(2048, x.n, x.h, x.w)
-	m.b1.into(x, y.ch(0, 320))
-	t := m.b3.apply(x)
-	m.b3a.into(t, y.ch(320, 384))
-	m.b3b.into(t, y.ch(704, 384))
-	t = m.bd2.apply(m.bd1.apply(x))
+func (m *blockE) forward(ws *workspace, x act) act {
+	y := ws.act(2048, x.n, x.h, x.w)
+	defer ws.scope()()
+	o := m.pw.forward(ws, x, y.ch(0, 320), nil, nil, y.ch(1856, 192))
+	m.b3a.into(o[1], y.ch(320, 384))
+	m.b3b.into(o[1], y.ch(704, 384))
+	t := m.bd2.apply(ws, o[2])
 	m.bda.into(t, y.ch(1088, 384))
 	m.bdb.into(t, y.ch(1472, 384))
-	var p act
-	if m.maxPool {
-		p = maxPool(x, 3, 1, 1)
-	} else {
-		p = avgPool3(x)
+	if m.pool != nil {
+		m.pool.into(maxPool(ws, x, 3, 1, 1), y.ch(1856, 192))
 	}
-	m.pool.into(p, y.ch(1856, 192))
 	return y
 }
 
@@ -452,31 +546,47 @@ func (m *Model) Dims() int { return m.dims }
 // averages every block's output to 1×1, which the final block already is)
 // into feats[i].
 func (m *Model) forward(x act, feats [][]float32) {
-	x = m.stem[0].apply(x)
-	x = m.stem[1].apply(x)
-	x = m.stem[2].apply(x)
-	x = maxPool(x, 3, 2, 0)
-	if m.last >= 1 {
-		x = m.stem[3].apply(x)
-		x = m.stem[4].apply(x)
-		x = maxPool(x, 3, 2, 0)
+	ws := workspaces.Get().(*workspace)
+	defer workspaces.Put(ws)
+	input := x
+	// step replaces x by f(x), handing x's buffer back unless it is the
+	// caller's input.
+	step := func(f func(act) act) {
+		y := f(x)
+		if x.d != nil && &x.d[0] != &input.d[0] {
+			ws.put(x.d)
+		}
+		x = y
 	}
+	conv := func(c *conv) func(act) act { return func(x act) act { return c.apply(ws, x) } }
+	pool := func(x act) act { return maxPool(ws, x, 3, 2, 0) }
+	step(conv(m.stem[0]))
+	step(conv(m.stem[1]))
+	step(conv(m.stem[2]))
+	step(pool)
+	if m.last >= 1 {
+		step(conv(m.stem[3]))
+		step(conv(m.stem[4]))
+		step(pool)
+	}
+	block := func(f func(*workspace, act) act) func(act) act { return func(x act) act { return f(ws, x) } }
 	if m.last >= 2 {
 		for _, blk := range m.mixed5 {
-			x = blk.forward(x)
+			step(block(blk.forward))
 		}
-		x = m.mixed6a.forward(x)
+		step(block(m.mixed6a.forward))
 		for _, blk := range m.mixed6 {
-			x = blk.forward(x)
+			step(block(blk.forward))
 		}
 	}
 	if m.last >= 3 {
-		x = m.mixed7a.forward(x)
-		x = m.mixed7b.forward(x)
-		x = m.mixed7c.forward(x)
+		step(block(m.mixed7a.forward))
+		step(block(m.mixed7b.forward))
+		step(block(m.mixed7c.forward))
 	}
 	means := make([]float32, x.planes()) // channel c of image i at c·N+i
 	kernels.GlobalAvgPool(1, x.planes(), x.h*x.w, x.d, means)
+	ws.put(x.d)
 	for i, f := range feats {
 		for c := range f {
 			f[c] = means[c*x.n+i]

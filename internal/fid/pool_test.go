@@ -38,7 +38,7 @@ func TestMaxPool3s2MatchesTheGeneralPool(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, s := range [][3]int{{3, 3, 3}, {2, 7, 8}, {4, 35, 35}, {3, 17, 10}} {
 		x := randomAct(rng, s[0], s[1], s[2])
-		got := maxPool3s2(x)
+		got := maxPool(new(workspace), x, 3, 2, 0)
 		p := kernels.Pool2DParams(1, x.c, x.h, x.w, 3, 2, 0)
 		want := make([]float32, x.c*p.OutH()*p.OutW())
 		kernels.MaxPool2D(p, x.d, want)
