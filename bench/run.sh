@@ -109,7 +109,7 @@ if [ -f bench/infer_torch.py ] && has ./internal/unet BenchmarkInfer; then
 fi
 if [ -f bench/fid_features.py ] && has ./internal/fid BenchmarkFeatures; then
 	t=$($PY bench/fid_features.py --threads "$THREADS" --images 16 --batch 8 | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec_per_image"])')
-	g=$(gobench "-tags openblas" ./internal/fid BenchmarkFeatures)
+	g=$(STEPS=16 gobench "-tags openblas" ./internal/fid BenchmarkFeatures) # the same 16 images
 	row "FID features per image (openblas)" "$g" "$t"
 fi
 

@@ -65,8 +65,11 @@ func (m *Model) Extract(ctx context.Context, src Source, workers int, progress f
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Enough batches to keep every worker busy.
-	size := max(1, min(extractBatch, (n+workers-1)/workers))
+	// Batches of at most extractBatch, as many as a whole number of rounds
+	// of the workers needs and as equal as can be, so that no worker idles
+	// through a round (24 images on 2 workers: 4 batches of 6, not 8, 8, 8).
+	rounds := max(1, (n+workers*extractBatch-1)/(workers*extractBatch))
+	size := max(1, (n+workers*rounds-1)/(workers*rounds))
 	feats := make([][]float32, n)
 	var mu sync.Mutex
 	done := 0

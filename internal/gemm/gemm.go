@@ -53,6 +53,59 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 
+	drive(transA, m, n, k, alpha, a, lda, storedB{transB, b, ldb}, nil, beta, c, ldc)
+}
+
+// storedB is a B held in memory, op(B) with leading dimension ld.
+type storedB struct {
+	trans bool
+	b     []float32
+	ld    int
+}
+
+// PanelWidth is the number of columns of B in one packed panel: what a
+// BPacker lays out.
+const PanelWidth = nr
+
+// A BPacker supplies a k×n matrix B that is never stored whole, such as
+// the lowered (im2col) matrix of a convolution, by packing it block by block
+// the way the product reads it.
+type BPacker interface {
+	// PackB writes rows p0…p0+kb−1, columns j0…j0+nb−1 of B into dst as
+	// ⌈nb/PanelWidth⌉ panels of kb×PanelWidth values: panel q holds
+	// columns j0+q·PanelWidth… row by row (its row p at
+	// dst[q·kb·PanelWidth + p·PanelWidth:]), columns past nb zero.
+	PackB(kb, nb, p0, j0 int, dst []float32)
+}
+
+// SgemmPackedB is Sgemm with B supplied by a packer: C = alpha·op(A)·B +
+// beta·C, B k×n. Each block of B is packed once, as Sgemm packs a stored B,
+// so a packer that writes what packing the stored matrix would gives the
+// same bits as Sgemm.
+func SgemmPackedB(transA bool, m, n, k int, alpha float32, a []float32, lda int, b BPacker, beta float32, c []float32, ldc int) {
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	checkMatrix("A", ar, ac, lda, len(a))
+	checkMatrix("C", m, n, ldc, len(c))
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		scale(m, n, beta, c, ldc)
+		return
+	}
+	drive(transA, m, n, k, alpha, a, lda, storedB{}, b, beta, c, ldc)
+}
+
+// drive runs the blocked product of checked, non-empty operands, with B's
+// blocks packed from stored, or written by packer when that is not nil (an
+// interface only there, so that Sgemm allocates nothing).
+func drive(transA bool, m, n, k int, alpha float32, a []float32, lda int, stored storedB, packer BPacker, beta float32, c []float32, ldc int) {
 	kc, mc, nc := split(k, kcMax, 1), split(m, mcMax, mr), split(n, ncMax, nr)
 	ws := getWorkspace(roundUp(min(mc, m), mr)*min(kc, k), roundUp(min(nc, n), nr)*min(kc, k))
 	defer workspaces.Put(ws)
@@ -60,7 +113,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		nb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			packB(transB, kb, nb, b, ldb, pc, jc, ws.b)
+			if packer != nil {
+				packer.PackB(kb, nb, pc, jc, ws.b)
+			} else {
+				packB(stored.trans, kb, nb, stored.b, stored.ld, pc, jc, ws.b)
+			}
 			bt := beta
 			if pc > 0 {
 				bt = 1 // later blocks of the inner dimension add to C
@@ -183,4 +240,13 @@ func aligned(buf *[]float32, n int) []float32 {
 		off = align - off
 	}
 	return b[off : off+n : off+n]
+}
+
+// StoredPacker returns the BPacker of a stored row-major B with leading
+// dimension ldb: what Sgemm packs (benchmarks compare packers against it).
+func StoredPacker(b []float32, ldb int) BPacker { return storedB{b: b, ld: ldb} }
+
+// PackB implements BPacker.
+func (s storedB) PackB(kb, nb, p0, j0 int, dst []float32) {
+	packB(s.trans, kb, nb, s.b, s.ld, p0, j0, dst)
 }

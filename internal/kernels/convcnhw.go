@@ -1,5 +1,11 @@
 package kernels
 
+import (
+	"runtime"
+
+	"github.com/colorize-dev/colorize/internal/blas"
+)
+
 // cnhwBatchMaxCols is the largest per-image output (OutH·OutW) that
 // Conv2DForwardCNHW lowers for the whole batch at once; larger images are
 // lowered and multiplied one at a time, which already gives the GEMM long
@@ -21,6 +27,13 @@ func Conv2DForwardCNHW(p ConvParams, x, w, bias, y []float32) {
 	case p.direct():
 		// Y[K, N·HW] = w[K, C] · x[C, N·HW]
 		sgemm(false, false, p.K, cols, rows, 1, w, rows, x, cols, 0, y, cols)
+	case lowerDirect:
+		// The whole batch as one product, B packed from x.
+		b, padded := newLoweredB(p, x, true)
+		sgemmLowered(min(blas.Threads(), runtime.GOMAXPROCS(0)), w, b, p.K, cols, rows, y)
+		if padded != nil {
+			putBuf(padded)
+		}
 	case ohw <= cnhwBatchMaxCols:
 		buf := getBuf(rows * cols)
 		defer putBuf(buf)

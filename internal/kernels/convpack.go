@@ -1,0 +1,188 @@
+package kernels
+
+import "github.com/colorize-dev/colorize/internal/gemm"
+
+// loweredB is the lowered (im2col) matrix of a convolution's input as a
+// gemm.BPacker: row c·KH·KW + kh·KW + kw, column n·OutH·OutW + oy·OutW + ox
+// holds input pixel (n, c, oy·StrideH − PadT + kh, ox·StrideW − PadL + kw),
+// or 0 in the padding. The product packs it block by block straight from
+// the input, so the matrix itself (KH·KW times the input, 25 MB for one
+// image of Inception's stem) is never written and read back.
+//
+// It reads a prepared copy of the input (newLoweredB) in which no tap falls
+// outside the planes and every run of output columns within one output row
+// reads consecutive values: the planes padded with zeros and, for a
+// horizontal stride s > 1, each row split into s column phases (columns
+// w ≡ φ mod s, then the next phase). A panel's row is then a few plain
+// copies, done 64 bytes at a time (copyRuns).
+type loweredB struct {
+	p                     ConvParams // of the original input
+	x                     []float32  // the prepared input
+	chanStride, imgStride int        // of a plane (n, c) in x
+	rowLen, phaseLen      int        // of a prepared row, of one of its phases
+	col0                  int        // column 0 of the packer is column col0 of the matrix (a band's offset)
+}
+
+// lowRun is a run of a panel's columns within one output row: the columns
+// from at read, for tap (0, 0), the prepared input from offset src on.
+type lowRun struct{ at, src int }
+
+// newLoweredB returns the lowered matrix of convolution p of x, and the
+// prepared copy of x it reads, for the caller to hand back with putBuf once
+// the product is done (nil when x itself serves: no padding, stride 1).
+// Image n's channel c is the H×W plane at x[n·C·H·W + c·H·W] (N×C×H×W) or,
+// channelMajor, at x[c·N·H·W + n·H·W] (C×N×H×W).
+func newLoweredB(p ConvParams, x []float32, channelMajor bool) (*loweredB, *[]float32) {
+	s := p.StrideW
+	hp, wp := p.H+p.PadT+p.PadB, p.W+p.PadL+p.PadR
+	wq := (wp + s - 1) / s // phase width
+	plane := hp * s * wq
+	l := &loweredB{p: p, x: x, rowLen: s * wq, phaseLen: wq, chanStride: plane, imgStride: p.C * plane}
+	if channelMajor {
+		l.chanStride, l.imgStride = p.N*plane, plane
+	}
+	if s == 1 && plane == p.H*p.W {
+		return l, nil // no padding, stride 1: x is its own prepared copy
+	}
+	buf := getBuf(p.N * p.C * plane)
+	xp := *buf
+	// Plane q keeps its place: planes are consecutive in both layouts.
+	for q := 0; q < p.N*p.C; q++ {
+		src, dst := x[q*p.H*p.W:(q+1)*p.H*p.W], xp[q*plane:(q+1)*plane]
+		clear(dst[:p.PadT*l.rowLen])
+		clear(dst[(p.PadT+p.H)*l.rowLen:])
+		for i := 0; i < p.H; i++ {
+			row := dst[(p.PadT+i)*l.rowLen : (p.PadT+i+1)*l.rowLen]
+			in := src[i*p.W : (i+1)*p.W]
+			if s == 1 {
+				clear(row[:p.PadL])
+				copy(row[p.PadL:], in)
+				clear(row[p.PadL+p.W:])
+				continue
+			}
+			for phase := 0; phase < s; phase++ {
+				out := row[phase*wq : (phase+1)*wq]
+				for t := range out { // padded column t·s + phase
+					if iw := t*s + phase - p.PadL; iw >= 0 && iw < p.W {
+						out[t] = in[iw]
+					} else {
+						out[t] = 0
+					}
+				}
+			}
+		}
+	}
+	l.x = xp
+	return l, buf
+}
+
+// PackB implements gemm.BPacker.
+func (l *loweredB) PackB(kb, nb, p0, j0 int, dst []float32) {
+	const pw = gemm.PanelWidth
+	p := l.p
+	s, ow, ohw := p.StrideW, p.OutW(), p.OutH()*p.OutW()
+
+	// Each row's offset into the prepared input for tap (0, 0).
+	var offsBuf [256]int
+	offs := offsBuf[:0]
+	if kb > len(offsBuf) {
+		offs = make([]int, 0, kb)
+	}
+	taps := p.KH * p.KW
+	c, tap := p0/taps, p0%taps
+	kh, kw := tap/p.KW, tap%p.KW
+	for r := 0; r < kb; r++ {
+		offs = append(offs, c*l.chanStride+kh*l.rowLen+(kw%s)*l.phaseLen+kw/s)
+		if kw++; kw == p.KW {
+			kw = 0
+			if kh++; kh == p.KH {
+				kh, c = 0, c+1
+			}
+		}
+	}
+
+	end := (nb + pw - 1) / pw * kb * pw // what the packed block fills of dst
+	var runs [pw]lowRun
+	for q := 0; q*pw < nb; q++ {
+		// The panel's columns, cut at output rows.
+		lo, hi := l.col0+j0+q*pw, l.col0+j0+min(nb, (q+1)*pw)
+		ns := 0
+		for j := lo; j < hi; {
+			n, r := j/ohw, j%ohw
+			oy, ox := r/ow, r%ow
+			runs[ns] = lowRun{at: j - lo, src: n*l.imgStride + oy*p.StrideH*l.rowLen + ox}
+			ns++
+			j += min(ow-ox, hi-j)
+		}
+		// Every run is copied 16 values long from its start: what spills
+		// past it is overwritten by the next run, or by the next row's
+		// first run (rows are consecutive in dst and written in order).
+		// Where a copy would read past x or write past the block, the rows
+		// from there on are copied exactly.
+		panel := dst[q*kb*pw : end]
+		fast := kb
+		if q*kb*pw+kb*pw >= end {
+			fast = kb - 1 // the block's last row
+		}
+		for fast > 0 && offs[fast-1]+runs[ns-1].src+pw > len(l.x) {
+			fast--
+		}
+		copyRuns(offs[:fast], runs[:ns], l.x, panel)
+		width := hi - lo
+		for r := fast; r < kb; r++ {
+			for i, u := range runs[:ns] {
+				n := width - u.at
+				if i+1 < ns {
+					n = runs[i+1].at - u.at
+				}
+				copy(panel[r*pw+u.at:r*pw+u.at+n], l.x[offs[r]+u.src:])
+			}
+		}
+		if width < pw {
+			for r := 0; r < kb; r++ {
+				clear(panel[r*pw+width : r*pw+pw])
+			}
+		}
+	}
+}
+
+// copyRunsGo is copyRuns in Go.
+func copyRunsGo(offs []int, runs []lowRun, x, dst []float32) {
+	const pw = gemm.PanelWidth
+	for r, o := range offs {
+		for _, u := range runs {
+			copy(dst[r*pw+u.at:r*pw+u.at+pw], x[o+u.src:o+u.src+pw])
+		}
+	}
+}
+
+// lowerDirect says whether convolutions run on gemm with the lowered matrix
+// packed straight from the input: where colorize's own kernel is in use
+// (AVX2 and FMA); elsewhere the BLAS multiplies a stored im2col matrix.
+// Tests switch it to cover both paths.
+var lowerDirect = gemm.Accelerated()
+
+// sgemmLowered computes C[K, cols] = w[K, rows] · B for a lowered matrix B
+// of cols columns, on up to nt goroutines: bands of columns (each band packs
+// only its own columns) or, when C is taller than wide, of rows.
+func sgemmLowered(nt int, w []float32, b *loweredB, k, cols, rows int, c []float32) {
+	if nt <= 1 || k*cols*rows < gemmSplitMinFlops || max(k, cols) < 2*nt {
+		gemm.SgemmPackedB(false, k, cols, rows, 1, w, rows, b, 0, c, cols)
+		return
+	}
+	if k > cols {
+		parallelForWorkers(k, nt, func(_, lo, hi int) {
+			if lo < hi {
+				gemm.SgemmPackedB(false, hi-lo, cols, rows, 1, w[lo*rows:], rows, b, 0, c[lo*cols:], cols)
+			}
+		})
+		return
+	}
+	parallelForWorkers(cols, nt, func(_, lo, hi int) {
+		if lo < hi {
+			band := *b
+			band.col0 += lo
+			gemm.SgemmPackedB(false, k, hi-lo, rows, 1, w, rows, &band, 0, c[lo:], cols)
+		}
+	})
+}

@@ -1,0 +1,41 @@
+#include "textflag.h"
+
+// func copyRunsAVX2(rows int, offs *int, runs *lowRun, nruns int, x, dst *float32)
+//
+// For each row r < rows and each run s: the 16 floats at x[offs[r]+s.src]
+// go to dst[16·r+s.at] (see copyRuns). A run is {at, src int}, 16 bytes.
+TEXT ·copyRunsAVX2(SB), NOSPLIT, $0-48
+	MOVQ rows+0(FP), CX
+	MOVQ offs+8(FP), SI
+	MOVQ runs+16(FP), R8
+	MOVQ nruns+24(FP), R9
+	MOVQ x+32(FP), R10
+	MOVQ dst+40(FP), DI
+	TESTQ CX, CX
+	JZ   done
+
+row:
+	MOVQ (SI), AX
+	LEAQ (R10)(AX*4), R11 // &x[offs[r]]
+	MOVQ R8, R12
+	MOVQ R9, R13
+
+run:
+	MOVQ 0(R12), DX // at
+	MOVQ 8(R12), BX // src
+	VMOVUPS (R11)(BX*4), Y0
+	VMOVUPS 32(R11)(BX*4), Y1
+	VMOVUPS Y0, (DI)(DX*4)
+	VMOVUPS Y1, 32(DI)(DX*4)
+	ADDQ $16, R12
+	DECQ R13
+	JNZ  run
+
+	ADDQ $8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
