@@ -96,6 +96,9 @@ func Conv2DForward(p ConvParams, x, w, bias, y []float32) {
 	case p.outputSide():
 		conv2DForwardOutputSide(p, x, w, bias, y)
 		return
+	case lowerDirect && !p.direct():
+		conv2DForwardLowered(p, x, w, bias, y)
+		return
 	case p.batched():
 		conv2DForwardBatched(p, x, w, bias, y)
 		return

@@ -29,16 +29,26 @@ var convCases = []ConvParams{
 
 // eachLowering runs f with convolutions lowered per image, lowered for the
 // whole batch at once (batchedMaxCols) and lowered on the output side
-// (outputSideGain), so every path meets the reference.
+// (outputSideGain), each with the lowered matrix stored (im2col) and, where
+// the CPU has colorize's kernel, packed straight from the input
+// (lowerDirect), so every path meets the reference.
 func eachLowering(t *testing.T, f func(t *testing.T)) {
-	defer func(cols int, gain float64) { batchedMaxCols, outputSideGain = cols, gain }(batchedMaxCols, outputSideGain)
+	defer func(cols int, gain float64, direct bool) {
+		batchedMaxCols, outputSideGain, lowerDirect = cols, gain, direct
+	}(batchedMaxCols, outputSideGain, lowerDirect)
+	accelerated := lowerDirect
 	for _, m := range []struct {
 		name    string
 		maxCols int
 		gain    float64
 	}{{"per-image", 0, math.Inf(1)}, {"batched", 1 << 30, math.Inf(1)}, {"output-side", 0, 0}} {
-		batchedMaxCols, outputSideGain = m.maxCols, m.gain
-		t.Run(m.name, f)
+		for _, direct := range []bool{false, true} {
+			if direct && !accelerated {
+				continue
+			}
+			batchedMaxCols, outputSideGain, lowerDirect = m.maxCols, m.gain, direct
+			t.Run(fmt.Sprintf("%s/direct=%v", m.name, direct), f)
+		}
 	}
 }
 

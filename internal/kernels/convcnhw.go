@@ -1,11 +1,5 @@
 package kernels
 
-import (
-	"runtime"
-
-	"github.com/colorize-dev/colorize/internal/blas"
-)
-
 // cnhwBatchMaxCols is the largest per-image output (OutH·OutW) that
 // Conv2DForwardCNHW lowers for the whole batch at once; larger images are
 // lowered and multiplied one at a time, which already gives the GEMM long
@@ -30,7 +24,7 @@ func Conv2DForwardCNHW(p ConvParams, x, w, bias, y []float32) {
 	case lowerDirect:
 		// The whole batch as one product, B packed from x.
 		b, padded := newLoweredB(p, x, true)
-		sgemmLowered(min(blas.Threads(), runtime.GOMAXPROCS(0)), w, b, p.K, cols, rows, y)
+		sgemmLowered(gemmThreads(), w, b, p.K, cols, rows, y)
 		if padded != nil {
 			putBuf(padded)
 		}

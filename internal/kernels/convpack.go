@@ -1,6 +1,11 @@
 package kernels
 
-import "github.com/colorize-dev/colorize/internal/gemm"
+import (
+	"runtime"
+
+	"github.com/colorize-dev/colorize/internal/blas"
+	"github.com/colorize-dev/colorize/internal/gemm"
+)
 
 // loweredB is the lowered (im2col) matrix of a convolution's input as a
 // gemm.BPacker: row c·KH·KW + kh·KW + kw, column n·OutH·OutW + oy·OutW + ox
@@ -186,3 +191,43 @@ func sgemmLowered(nt int, w []float32, b *loweredB, k, cols, rows int, c []float
 		}
 	})
 }
+
+// conv2DForwardLowered is Conv2DForward with the lowered matrix packed
+// straight from x: one product per image or, for small output planes
+// (batched), one for the batch, whose [K, N·OHW] result is then scattered.
+func conv2DForwardLowered(p ConvParams, x, w, bias, y []float32) {
+	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
+	if p.batched() {
+		ld := p.N * cols
+		out := getBuf(p.K * ld)
+		defer putBuf(out)
+		b, padded := newLoweredB(p, x, false)
+		sgemmLowered(gemmThreads(), w, b, p.K, ld, rows, *out)
+		if padded != nil {
+			putBuf(padded)
+		}
+		scatterBatch(p.N, p.K, cols, *out, y)
+	} else {
+		inImg, outImg := p.C*p.H*p.W, p.K*cols
+		one := p
+		one.N = 1
+		parallelFor(p.N, func(lo, hi int) {
+			for n := lo; n < hi; n++ {
+				b, padded := newLoweredB(one, x[n*inImg:(n+1)*inImg], false)
+				sgemmLowered(gemmThreads(), w, b, p.K, cols, rows, y[n*outImg:(n+1)*outImg])
+				if padded != nil {
+					putBuf(padded)
+				}
+			}
+		})
+	}
+	if bias != nil {
+		for i := 0; i < p.N*p.K; i++ {
+			addScalar(y[i*cols:(i+1)*cols], bias[i%p.K])
+		}
+	}
+}
+
+// gemmThreads is how many bands a product may be split into here: the
+// BLAS's thread count (1 inside a parallel region), at most GOMAXPROCS.
+func gemmThreads() int { return min(blas.Threads(), runtime.GOMAXPROCS(0)) }
