@@ -157,6 +157,10 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	}
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
+	if !p.direct() && rows*cols > col2imBlockMax {
+		conv2DBackwardDataBlocked(p, dy, w, dx)
+		return
+	}
 	eachImage(p, func(n int, col []float32) {
 		dyn := dy[n*outImg : (n+1)*outImg]
 		dxn := dx[n*inImg : (n+1)*inImg]
@@ -168,6 +172,36 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 		sgemm(true, false, rows, cols, p.K, 1, w, rows, dyn, cols, 0, c, cols)
 		if col != nil {
 			col2im(p, col, dxn)
+		}
+	})
+}
+
+// col2imBlockMax is the largest column matrix (values) that backward data
+// computes whole; larger ones (67 MB for the outer decoder layers of a 512²
+// U-Net) are computed a band of output rows at a time, each band added into
+// dx while it is still in cache instead of written to memory and read back,
+// and the scratch is 4 MB instead of the whole matrix. Tests lower it.
+var col2imBlockMax = 1 << 20
+
+// conv2DBackwardDataBlocked is Conv2DBackwardData one band of output rows
+// at a time: dcol[CKK, band] = wᵀ · dy[K, band], then its col2im.
+func conv2DBackwardDataBlocked(p ConvParams, dy, w, dx []float32) {
+	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
+	rows, oh, ow := p.C*p.KH*p.KW, p.OutH(), p.OutW()
+	band := max(1, col2imBlockMax/(rows*ow)) // output rows per band
+	parallelFor(p.N, func(lo, hi int) {
+		buf := getBuf(rows * band * ow)
+		defer putBuf(buf)
+		for n := lo; n < hi; n++ {
+			dyn := dy[n*outImg : (n+1)*outImg]
+			dxn := dx[n*inImg : (n+1)*inImg]
+			clear(dxn)
+			for y0 := 0; y0 < oh; y0 += band {
+				y1 := min(oh, y0+band)
+				ld := (y1 - y0) * ow
+				sgemm(true, false, rows, ld, p.K, 1, w, rows, dyn[y0*ow:], oh*ow, 0, *buf, ld)
+				col2imAdd(p, *buf, ld, dxn, y0, y1)
+			}
 		}
 	})
 }
@@ -405,22 +439,43 @@ func col2im(p ConvParams, col, x []float32) { col2imLD(p, col, x, p.OutH()*p.Out
 // into column phases as im2colLD does made it slower: its cost is reading
 // col, not scattering.)
 func col2imLD(p ConvParams, col, x []float32, ld int) {
-	oh, ow := p.OutH(), p.OutW()
 	clear(x[:p.C*p.H*p.W])
-	row := 0
-	for c := 0; c < p.C; c++ {
+	col2imAdd(p, col, ld, x, 0, p.OutH())
+}
+
+// col2imAdd adds the columns of output rows y0..y1−1, held in col from
+// column 0 on (leading dimension ld), into x. Channels are independent;
+// outside a parallel region (a batch of one) they are split over the
+// threads a product may use.
+func col2imAdd(p ConvParams, col []float32, ld int, x []float32, y0, y1 int) {
+	nt := 1
+	if p.C*p.H*p.W >= col2imSplitMin {
+		nt = min(gemmThreads(), p.C)
+	}
+	parallelForWorkers(p.C, nt, func(_, lo, hi int) { col2imChannels(p, col, ld, x, y0, y1, lo, hi) })
+}
+
+// col2imSplitMin is the smallest image (C·H·W values) whose col2im is split
+// over threads.
+const col2imSplitMin = 1 << 16
+
+// col2imChannels is col2imAdd for channels lo..hi−1.
+func col2imChannels(p ConvParams, col []float32, ld int, x []float32, y0, y1, lo, hi int) {
+	ow := p.OutW()
+	row := lo * p.KH * p.KW
+	for c := lo; c < hi; c++ {
 		xc := x[c*p.H*p.W : (c+1)*p.H*p.W]
 		for kh := 0; kh < p.KH; kh++ {
 			for kw := 0; kw < p.KW; kw++ {
-				src := col[row*ld : row*ld+oh*ow]
+				src := col[row*ld : row*ld+(y1-y0)*ow]
 				row++
 				wlo, whi := validRange(ow, p.W, p.StrideW, p.PadL, kw)
-				for y := 0; y < oh; y++ {
+				for y := y0; y < y1; y++ {
 					ih := y*p.StrideH - p.PadT + kh
 					if ih < 0 || ih >= p.H {
 						continue
 					}
-					s := src[y*ow : (y+1)*ow]
+					s := src[(y-y0)*ow : (y-y0+1)*ow]
 					d := xc[ih*p.W : (ih+1)*p.W]
 					iw := wlo*p.StrideW - p.PadL + kw
 					if p.StrideW == 1 {

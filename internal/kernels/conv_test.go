@@ -209,3 +209,30 @@ func BenchmarkConvTranspose2D(b *testing.B) {
 		})
 	}
 }
+
+// TestBackwardDataInBands: backward data computed a band of output rows at
+// a time (bands of one row, and of several with a partial last one) meets
+// the reference.
+func TestBackwardDataInBands(t *testing.T) {
+	defer func(saved int) { col2imBlockMax = saved }(col2imBlockMax)
+	rng := rand.New(rand.NewSource(5))
+	for _, p := range convCases {
+		if p.direct() {
+			continue
+		}
+		rows, ow := p.C*p.KH*p.KW, p.OutW()
+		for _, band := range []int{1, 2, 3} {
+			col2imBlockMax = rows * ow * band
+			if rows*p.OutH()*ow <= col2imBlockMax {
+				continue // one band: the unbanded path
+			}
+			t.Run(fmt.Sprintf("%+v/band=%d", p, band), func(t *testing.T) {
+				x, w, dy := randSlice(rng, p.InSize()), randSlice(rng, p.WeightSize()), randSlice(rng, p.OutSize())
+				wdx, _ := refConvGrads(p, x, w, dy)
+				dx := randSlice(rng, p.InSize()) // garbage must be overwritten
+				conv2DBackwardDataBlocked(p, dy, w, dx)
+				assertClose(t, "backward data", dx, wdx, 1e-5, 1e-5)
+			})
+		}
+	}
+}
