@@ -25,6 +25,10 @@ var convCases = []ConvParams{
 	{N: 2, C: 3, H: 8, W: 9, K: 4, KH: 7, KW: 1, StrideH: 1, StrideW: 1, PadT: 3, PadB: 3},
 	{N: 2, C: 2, H: 8, W: 7, K: 3, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadT: 0, PadB: 1, PadL: 1, PadR: 0},
 	{N: 5, C: 2, H: 6, W: 6, K: 3, KH: 2, KW: 3, StrideH: 1, StrideW: 3, PadT: 2, PadB: 0, PadL: 0, PadR: 2},
+	// One image, products large enough to be split over threads: into bands
+	// of columns, and of rows.
+	Conv2DParams(1, 8, 32, 32, 40, 3, 1, 1),
+	Conv2DParams(1, 16, 8, 8, 96, 3, 1, 1),
 }
 
 // eachLowering runs f with convolutions lowered per image, lowered for the

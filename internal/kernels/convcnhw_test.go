@@ -36,6 +36,8 @@ func TestConv2DForwardCNHWMatchesReference(t *testing.T) {
 		Conv2DParams(1, 3, 6, 6, 4, 3, 1, 1),
 		Conv2DParams(3, 2, 40, 36, 3, 3, 1, 1), // 1440 outputs per image: lowered one image at a time
 		Conv2DParams(2, 3, 70, 70, 4, 3, 2, 0), // strided and large: the column-phase lowering
+		Conv2DParams(2, 8, 32, 32, 40, 3, 1, 1), // a product split into bands of columns
+		Conv2DParams(2, 16, 8, 8, 160, 3, 1, 1), // … and into bands of rows
 	}
 	for _, p := range cases {
 		eachLoweredB(t, fmt.Sprintf("%+v", p), func(t *testing.T) {
