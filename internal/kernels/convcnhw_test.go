@@ -34,8 +34,8 @@ func TestConv2DForwardCNHWMatchesReference(t *testing.T) {
 		Conv2DParams(2, 3, 17, 17, 4, 3, 2, 0),
 		{N: 2, C: 2, H: 10, W: 9, K: 3, KH: 3, KW: 2, StrideH: 2, StrideW: 1, PadT: 1, PadB: 0, PadL: 0, PadR: 1},
 		Conv2DParams(1, 3, 6, 6, 4, 3, 1, 1),
-		Conv2DParams(3, 2, 40, 36, 3, 3, 1, 1), // 1440 outputs per image: lowered one image at a time
-		Conv2DParams(2, 3, 70, 70, 4, 3, 2, 0), // strided and large: the column-phase lowering
+		Conv2DParams(3, 2, 40, 36, 3, 3, 1, 1),  // 1440 outputs per image: lowered one image at a time
+		Conv2DParams(2, 3, 70, 70, 4, 3, 2, 0),  // strided and large: the column-phase lowering
 		Conv2DParams(2, 8, 32, 32, 40, 3, 1, 1), // a product split into bands of columns
 		Conv2DParams(2, 16, 8, 8, 160, 3, 1, 1), // … and into bands of rows
 	}
