@@ -157,7 +157,7 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	}
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
-	if !p.direct() && rows*cols > col2imBlockMax {
+	if !p.direct() && col2imBand(p) < p.OutH() {
 		conv2DBackwardDataBlocked(p, dy, w, dx)
 		return
 	}
@@ -183,12 +183,29 @@ func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 // and the scratch is 4 MB instead of the whole matrix. Tests lower it.
 var col2imBlockMax = 1 << 20
 
+// col2imMinBandCols is the fewest columns a band's product has: a thinner
+// product repacks its tall wᵀ (up to 8192×1024 in the U-Net) for too few
+// columns, and the inner levels' column matrices are small enough whole.
+// Tests lower it.
+var col2imMinBandCols = 1024
+
+// col2imBand is the number of output rows per band of backward data's
+// column matrix; OutH or more means the matrix is computed whole.
+func col2imBand(p ConvParams) int {
+	rows, ow := p.C*p.KH*p.KW, p.OutW()
+	band := max(1, col2imBlockMax/(rows*ow), (col2imMinBandCols+ow-1)/ow)
+	if rows*p.OutH()*ow <= col2imBlockMax {
+		return p.OutH()
+	}
+	return band
+}
+
 // conv2DBackwardDataBlocked is Conv2DBackwardData one band of output rows
 // at a time: dcol[CKK, band] = wᵀ · dy[K, band], then its col2im.
 func conv2DBackwardDataBlocked(p ConvParams, dy, w, dx []float32) {
 	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
 	rows, oh, ow := p.C*p.KH*p.KW, p.OutH(), p.OutW()
-	band := max(1, col2imBlockMax/(rows*ow)) // output rows per band
+	band := col2imBand(p)
 	parallelFor(p.N, func(lo, hi int) {
 		buf := getBuf(rows * band * ow)
 		defer putBuf(buf)

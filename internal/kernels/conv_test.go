@@ -218,7 +218,10 @@ func BenchmarkConvTranspose2D(b *testing.B) {
 // a time (bands of one row, and of several with a partial last one) meets
 // the reference.
 func TestBackwardDataInBands(t *testing.T) {
-	defer func(saved int) { col2imBlockMax = saved }(col2imBlockMax)
+	defer func(max, cols int) { col2imBlockMax, col2imMinBandCols = max, cols }(col2imBlockMax, col2imMinBandCols)
+	col2imMinBandCols = 1
+	defer func(cols int, gain float64) { batchedMaxCols, outputSideGain = cols, gain }(batchedMaxCols, outputSideGain)
+	batchedMaxCols, outputSideGain = 0, math.Inf(1) // the per-image path, where the bands are
 	rng := rand.New(rand.NewSource(5))
 	for _, p := range convCases {
 		if p.direct() {
@@ -234,7 +237,10 @@ func TestBackwardDataInBands(t *testing.T) {
 				x, w, dy := randSlice(rng, p.InSize()), randSlice(rng, p.WeightSize()), randSlice(rng, p.OutSize())
 				wdx, _ := refConvGrads(p, x, w, dy)
 				dx := randSlice(rng, p.InSize()) // garbage must be overwritten
-				conv2DBackwardDataBlocked(p, dy, w, dx)
+				if col2imBand(p) != band {
+					t.Fatalf("bands of %d rows, want %d", col2imBand(p), band)
+				}
+				Conv2DBackwardData(p, dy, w, dx)
 				assertClose(t, "backward data", dx, wdx, 1e-5, 1e-5)
 			})
 		}
