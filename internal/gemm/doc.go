@@ -17,6 +17,10 @@
 // written in assembly (kernel_amd64.s); elsewhere a portable Go micro-kernel
 // with the same packed layout is used. Kernel names the one in use.
 //
+// SgemmPackedB takes B as a BPacker that writes B's blocks in the packed
+// layout itself: a convolution's lowered matrix, packed straight from the
+// image, is never stored whole (internal/kernels).
+//
 // Sgemm is single-threaded and allocates nothing once its pool of packing
 // workspaces is warm; callers that want several cores split C into bands
 // (see internal/kernels). Each element's sum runs over blocks of the inner

@@ -16,12 +16,16 @@
 //     ConvTranspose2d is [Cin, Cout, kH, kW] with output size
 //     (H−1)·stride − padBefore − padAfter + kH.
 //   - Matrix products go through internal/blas (internal/gemm, with
-//     OpenBLAS for thin products under -tags openblas); the convolutions
-//     lower to im2col/col2im plus one Sgemm per image, running images in
-//     parallel on at most runtime.GOMAXPROCS goroutines, or, for small
-//     output planes, one Sgemm for the whole batch. Products are parallelised by goroutines, each
-//     calling a single-threaded Sgemm (see sgemm in gemm.go), never by
-//     OpenBLAS's own spinning thread pool.
+//     OpenBLAS for thin products under -tags openblas). Forward
+//     convolutions on colorize's kernel pack the lowered matrix straight
+//     from a padded copy of the input into the product's panels
+//     (loweredB, convpack.go); elsewhere, and for the backward passes,
+//     they lower to im2col/col2im. Either way there is one product per
+//     image, images in parallel on at most runtime.GOMAXPROCS goroutines,
+//     or, for small output planes, one product for the whole batch.
+//     Products are parallelised by goroutines, each calling a
+//     single-threaded Sgemm (see sgemm in gemm.go), never by OpenBLAS's
+//     own spinning thread pool.
 //   - Reductions (batch-norm statistics and parameter gradients) accumulate
 //     in float64.
 //
