@@ -1,12 +1,33 @@
 package blas
 
 import (
+	"runtime"
+	"sync/atomic"
+
 	gblas "gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // sgemmFunc is the signature of Sgemm.
 type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// own is set when Sgemm runs its products on internal/gemm, single-threaded
+// per call (under -tags openblas, OpenBLAS held to one thread for the thin
+// products it keeps): Threads then tells internal/kernels how many bands of
+// single-threaded calls to split a product into.
+var own bool
+
+// threads is the band count SetThreads set when own; 0 means
+// runtime.GOMAXPROCS.
+var threads atomic.Int64
+
+// bandThreads is Threads when own.
+func bandThreads() int {
+	if n := threads.Load(); n > 0 {
+		return int(n)
+	}
+	return runtime.GOMAXPROCS(0)
+}
 
 // sgemm is the selected implementation and name describes it for `colorize
 // version`; pure.go or openblas.go sets both at init time.

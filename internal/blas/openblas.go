@@ -12,7 +12,6 @@ import "C"
 import (
 	"fmt"
 	"runtime"
-	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/netlib/blas/netlib"
@@ -40,9 +39,9 @@ func init() {
 	name = fmt.Sprintf("colorize gemm (%s) for m ≥ %d and n ≥ %d, OpenBLAS (netlib cgo) for the rest", gemm.Kernel(), ownMinM, ownMinN)
 	// OpenBLAS keeps the thin products only, and internal/kernels splits
 	// products over goroutines itself, so OpenBLAS runs on one thread.
-	// With more, its idle workers spin on sched_yield after every call
-	// that woke them, taking a core from Go's work: 10% of the CPU of a
-	// 512² inference went to them.
+	// With more, its idle workers spin on sched_yield after a call that
+	// woke them, taking a core from Go's work: in FID feature extraction
+	// that was 10–19% of the CPU samples, gone with one thread.
 	C.openblas_set_num_threads(1)
 }
 
@@ -57,16 +56,6 @@ func mixedSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 func openblasSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	netlib.Implementation{}.Sgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
-
-// own is set when products run on internal/gemm (single-threaded per call,
-// OpenBLAS set to one thread): Threads then tells internal/kernels how many
-// bands of single-threaded calls to split a product into, as in the pure-Go
-// build; otherwise it is OpenBLAS's own thread count.
-var own bool
-
-// threads is the thread count SetThreads set when own; 0 means
-// runtime.GOMAXPROCS.
-var threads atomic.Int64
 
 // SetThreads sets how many threads one product may use (n ≤ 0: all of
 // runtime.GOMAXPROCS).
@@ -84,15 +73,13 @@ func SetThreads(n int) {
 // openblasThreads is OpenBLAS's own thread count.
 func openblasThreads() int { return int(C.openblas_get_num_threads()) }
 
-// Threads reports how many threads one product may use.
+// Threads reports how many threads one product may use: with own, the
+// bands internal/kernels splits it into; otherwise OpenBLAS's thread count.
 func Threads() int {
 	if !own {
 		return openblasThreads()
 	}
-	if n := threads.Load(); n > 0 {
-		return int(n)
-	}
-	return runtime.GOMAXPROCS(0)
+	return bandThreads()
 }
 
 // Describe returns Name with the thread count.

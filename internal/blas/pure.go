@@ -5,18 +5,9 @@ package blas
 import (
 	"fmt"
 	"runtime"
-	"sync/atomic"
 
 	"github.com/colorize-dev/colorize/internal/gemm"
 )
-
-// own is set when Sgemm is internal/gemm: single-threaded per call, so
-// Threads tells internal/kernels to split products into bands on that many
-// goroutines. gonum's Sgemm parallelises by itself and reports one thread.
-var own bool
-
-// threads is the thread count SetThreads set; 0 means runtime.GOMAXPROCS.
-var threads atomic.Int64
 
 // internal/gemm runs its assembly kernel on amd64 with AVX2 and FMA, its
 // portable Go kernel elsewhere. On an amd64 CPU without AVX2 gonum's Sgemm,
@@ -37,15 +28,13 @@ func init() {
 func SetThreads(n int) { threads.Store(int64(n)) }
 
 // Threads reports how many threads one product may use: internal/kernels
-// splits a product into that many bands of single-threaded calls.
+// splits a product into that many bands of single-threaded calls. gonum's
+// Sgemm parallelises by itself and reports one thread.
 func Threads() int {
 	if !own {
 		return 1
 	}
-	if n := threads.Load(); n > 0 {
-		return int(n)
-	}
-	return runtime.GOMAXPROCS(0)
+	return bandThreads()
 }
 
 // Describe returns Name with the thread count.

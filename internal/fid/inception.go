@@ -116,19 +116,20 @@ func (g *pointwise) forward(ws *workspace, x act, dst ...[]float32) []act {
 	for i, hi := range g.ends {
 		k := hi - lo
 		o := act{k, x.n, x.h, x.w, y.ch(lo, k)}
+		var to []float32 // the member's destination, if the caller gave one
+		if i < len(dst) {
+			to = dst[i]
+		}
 		switch {
 		case i == g.pooled:
-			pooled := o
-			if i < len(dst) && dst[i] != nil {
-				pooled.d = dst[i]
-			} else {
-				pooled.d = ws.get(len(o.d))
+			if to == nil {
+				to = ws.get(len(o.d))
 			}
-			avgPool3Into(ws, o, pooled.d)
-			o = pooled
-		case i < len(dst) && dst[i] != nil:
-			copy(dst[i], o.d)
-			o.d = dst[i]
+			avgPool3Into(ws, o, to)
+			o.d = to
+		case to != nil:
+			copy(to, o.d)
+			o.d = to
 		}
 		kernels.AddBiasReLU(o.d, g.b[lo:hi], plane)
 		outs[i] = o
@@ -318,7 +319,7 @@ func newBlockA(b *builder, name string, cin, poolFeatures int) *blockA {
 }
 
 func (m *blockA) forward(ws *workspace, x act) act {
-	poolC := m.pw.cout - 176
+	poolC := m.pw.ends[3] - m.pw.ends[2] // branch_pool's channels: 32 or 64
 	y := ws.act(224+poolC, x.n, x.h, x.w)
 	defer ws.scope()()
 	o := m.pw.forward(ws, x, y.ch(0, 64), nil, nil, y.ch(224, poolC))
@@ -549,40 +550,36 @@ func (m *Model) forward(x act, feats [][]float32) {
 	ws := workspaces.Get().(*workspace)
 	defer workspaces.Put(ws)
 	input := x
-	// step replaces x by f(x), handing x's buffer back unless it is the
-	// caller's input.
-	step := func(f func(act) act) {
-		y := f(x)
-		if x.d != nil && &x.d[0] != &input.d[0] {
+	// next makes y the current activation, handing the previous one's
+	// buffer back unless it is the caller's input.
+	next := func(y act) {
+		if &x.d[0] != &input.d[0] {
 			ws.put(x.d)
 		}
 		x = y
 	}
-	conv := func(c *conv) func(act) act { return func(x act) act { return c.apply(ws, x) } }
-	pool := func(x act) act { return maxPool(ws, x, 3, 2, 0) }
-	step(conv(m.stem[0]))
-	step(conv(m.stem[1]))
-	step(conv(m.stem[2]))
-	step(pool)
+	next(m.stem[0].apply(ws, x))
+	next(m.stem[1].apply(ws, x))
+	next(m.stem[2].apply(ws, x))
+	next(maxPool(ws, x, 3, 2, 0))
 	if m.last >= 1 {
-		step(conv(m.stem[3]))
-		step(conv(m.stem[4]))
-		step(pool)
+		next(m.stem[3].apply(ws, x))
+		next(m.stem[4].apply(ws, x))
+		next(maxPool(ws, x, 3, 2, 0))
 	}
-	block := func(f func(*workspace, act) act) func(act) act { return func(x act) act { return f(ws, x) } }
 	if m.last >= 2 {
 		for _, blk := range m.mixed5 {
-			step(block(blk.forward))
+			next(blk.forward(ws, x))
 		}
-		step(block(m.mixed6a.forward))
+		next(m.mixed6a.forward(ws, x))
 		for _, blk := range m.mixed6 {
-			step(block(blk.forward))
+			next(blk.forward(ws, x))
 		}
 	}
 	if m.last >= 3 {
-		step(block(m.mixed7a.forward))
-		step(block(m.mixed7b.forward))
-		step(block(m.mixed7c.forward))
+		next(m.mixed7a.forward(ws, x))
+		next(m.mixed7b.forward(ws, x))
+		next(m.mixed7c.forward(ws, x))
 	}
 	means := make([]float32, x.planes()) // channel c of image i at c·N+i
 	kernels.GlobalAvgPool(1, x.planes(), x.h*x.w, x.d, means)

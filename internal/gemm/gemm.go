@@ -31,29 +31,40 @@ var (
 // 0 or k is 0. It panics when a dimension is negative, a leading dimension
 // is too small or a slice is too short for its matrix.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
+	checkDims(m, n, k)
 	br, bc := k, n
 	if transB {
 		br, bc = n, k
 	}
+	checkMatrix("B", br, bc, ldb, len(b))
+	if begin(transA, m, n, k, alpha, a, lda, beta, c, ldc) {
+		drive(transA, m, n, k, alpha, a, lda, storedB{transB, b, ldb}, nil, beta, c, ldc)
+	}
+}
+
+func checkDims(m, n, k int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
+}
+
+// begin checks A and C and finishes the calls that need no product (an
+// empty C, alpha or k zero): it reports whether the product remains to run.
+func begin(transA bool, m, n, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) bool {
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
 	checkMatrix("A", ar, ac, lda, len(a))
-	checkMatrix("B", br, bc, ldb, len(b))
 	checkMatrix("C", m, n, ldc, len(c))
 	if m == 0 || n == 0 {
-		return
+		return false
 	}
 	if alpha == 0 || k == 0 {
 		scale(m, n, beta, c, ldc)
-		return
+		return false
 	}
-
-	drive(transA, m, n, k, alpha, a, lda, storedB{transB, b, ldb}, nil, beta, c, ldc)
+	return true
 }
 
 // storedB is a B held in memory, op(B) with leading dimension ld.
@@ -83,23 +94,10 @@ type BPacker interface {
 // so a packer that writes what packing the stored matrix would gives the
 // same bits as Sgemm.
 func SgemmPackedB(transA bool, m, n, k int, alpha float32, a []float32, lda int, b BPacker, beta float32, c []float32, ldc int) {
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
+	checkDims(m, n, k)
+	if begin(transA, m, n, k, alpha, a, lda, beta, c, ldc) {
+		drive(transA, m, n, k, alpha, a, lda, storedB{}, b, beta, c, ldc)
 	}
-	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
-	}
-	checkMatrix("A", ar, ac, lda, len(a))
-	checkMatrix("C", m, n, ldc, len(c))
-	if m == 0 || n == 0 {
-		return
-	}
-	if alpha == 0 || k == 0 {
-		scale(m, n, beta, c, ldc)
-		return
-	}
-	drive(transA, m, n, k, alpha, a, lda, storedB{}, b, beta, c, ldc)
 }
 
 // drive runs the blocked product of checked, non-empty operands, with B's

@@ -1,11 +1,6 @@
 package kernels
 
-import (
-	"runtime"
-
-	"github.com/colorize-dev/colorize/internal/blas"
-	"github.com/colorize-dev/colorize/internal/gemm"
-)
+import "github.com/colorize-dev/colorize/internal/gemm"
 
 // loweredB is the lowered (im2col) matrix of a convolution's input as a
 // gemm.BPacker: row c·KH·KW + kh·KW + kw, column n·OutH·OutW + oy·OutW + ox
@@ -168,27 +163,13 @@ func copyRunsGo(offs []int, runs []lowRun, x, dst []float32) {
 var lowerDirect = gemm.Accelerated()
 
 // sgemmLowered computes C[K, cols] = w[K, rows] · B for a lowered matrix B
-// of cols columns, on up to nt goroutines: bands of columns (each band packs
-// only its own columns) or, when C is taller than wide, of rows.
+// of cols columns, in bands on up to nt goroutines (eachBand); a band of
+// columns packs only its own columns.
 func sgemmLowered(nt int, w []float32, b *loweredB, k, cols, rows int, c []float32) {
-	if nt <= 1 || k*cols*rows < gemmSplitMinFlops || max(k, cols) < 2*nt {
-		gemm.SgemmPackedB(false, k, cols, rows, 1, w, rows, b, 0, c, cols)
-		return
-	}
-	if k > cols {
-		parallelForWorkers(k, nt, func(_, lo, hi int) {
-			if lo < hi {
-				gemm.SgemmPackedB(false, hi-lo, cols, rows, 1, w[lo*rows:], rows, b, 0, c[lo*cols:], cols)
-			}
-		})
-		return
-	}
-	parallelForWorkers(cols, nt, func(_, lo, hi int) {
-		if lo < hi {
-			band := *b
-			band.col0 += lo
-			gemm.SgemmPackedB(false, k, hi-lo, rows, 1, w, rows, &band, 0, c[lo:], cols)
-		}
+	eachBand(nt, k, cols, rows, func(i0, i1, j0, j1 int) {
+		band := *b
+		band.col0 += j0
+		gemm.SgemmPackedB(false, i1-i0, j1-j0, rows, 1, w[i0*rows:], rows, &band, 0, c[i0*cols+j0:], cols)
 	})
 }
 
@@ -227,7 +208,3 @@ func conv2DForwardLowered(p ConvParams, x, w, bias, y []float32) {
 		}
 	}
 }
-
-// gemmThreads is how many bands a product may be split into here: the
-// BLAS's thread count (1 inside a parallel region), at most GOMAXPROCS.
-func gemmThreads() int { return min(blas.Threads(), runtime.GOMAXPROCS(0)) }
