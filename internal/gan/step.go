@@ -79,6 +79,10 @@ type discStep struct {
 	nonfinite bool
 }
 
+// returnEarly hands each activation back to the arena after its last
+// reader (nn.Arena.ReturnEarly); tests turn it off to compare.
+var returnEarly = true
+
 // errDNonfinite stops the generator's run after a non-finite discriminator
 // loss.
 var errDNonfinite = errors.New("discriminator loss is not finite")
@@ -107,6 +111,10 @@ func NewTrainer(m *model.Model, cfg TrainConfig, n, h, w int) (*Trainer, error) 
 	}
 	d.arena.Share(d.loss.Graph(), d.grads...)
 	d.arena.Share(t.adv.Graph(), t.gGrads...)
+	if returnEarly {
+		d.arena.ReturnEarly(d.run, d.loss, d.dr, d.dfk)
+		d.arena.ReturnEarly(t.gRun, t.adv, t.rec, t.l1, t.fake)
+	}
 	return t, nil
 }
 

@@ -39,6 +39,7 @@ func (op actOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op actOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 operand, got %d", op, len(vs))
 	}
@@ -55,10 +56,14 @@ func (op actOp) Do(vs ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-// SymDiff: leaky ReLU's derivative reads x; tanh's reads its output y.
+// SymDiff: the derivative reads the output y. Tanh's is 1 - y²; leaky
+// ReLU's picks its slope by x > 0, which is y > 0 for any alpha ≥ 0 (bit
+// for bit the same gradient). Reading y rather than x lets x go back to an
+// arena after the forward pass (Arena.ReturnEarly), as PyTorch's in-place
+// activations free their input.
 func (op actOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	from := in[0]
-	if op.kind == actTanh {
+	if op.kind == actTanh || op.alpha >= 0 {
 		from = out
 	}
 	n, err := G.ApplyOp(actGradOp{kind: op.kind, alpha: op.alpha, buf: new(outBuf)}, from, grad)
@@ -98,6 +103,7 @@ func (op actGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return s[0].Clone(), nil
 }
 func (op actGradOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 2 {
 		return nil, fmt.Errorf("%v: want 2 operands, got %d", op, len(vs))
 	}

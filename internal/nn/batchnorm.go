@@ -108,6 +108,7 @@ func (op *bnOp) check(s []tensor.Shape) error {
 }
 
 func (op *bnOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.out.consumed(vs)
 	if len(vs) != 3 {
 		return nil, fmt.Errorf("%v: want 3 operands, got %d", op, len(vs))
 	}
@@ -214,6 +215,7 @@ func (op *bnGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *bnGradOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.out.consumed(vs)
 	if len(vs) != 3 {
 		return nil, fmt.Errorf("%v: want 3 operands, got %d", op, len(vs))
 	}

@@ -41,6 +41,7 @@ func (addBiasOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op addBiasOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 2 {
 		return nil, fmt.Errorf("AddBias: want 2 operands, got %d", len(vs))
 	}
@@ -118,6 +119,7 @@ func (channelSumOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{s[0][1]}, nil
 }
 func (op channelSumOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 1 {
 		return nil, fmt.Errorf("ChannelSum: want 1 operand, got %d", len(vs))
 	}

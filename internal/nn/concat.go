@@ -35,6 +35,7 @@ func (concatOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op concatOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 2 {
 		return nil, fmt.Errorf("ConcatChannels: want 2 operands, got %d", len(vs))
 	}
@@ -100,6 +101,7 @@ func (op sliceChannelsOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{s[0][0], op.cn, s[0][2], s[0][3]}, nil
 }
 func (op sliceChannelsOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 operand, got %d", op, len(vs))
 	}

@@ -144,6 +144,7 @@ func (op *convOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *convOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.out.consumed(vs)
 	if len(vs) != 2 {
 		return nil, fmt.Errorf("%v: want 2 operands, got %d", op, len(vs))
 	}

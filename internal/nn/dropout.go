@@ -75,6 +75,7 @@ func (op *dropoutOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *dropoutOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.out.consumed(vs)
 	if len(vs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 operand, got %d", op, len(vs))
 	}

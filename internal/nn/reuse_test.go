@@ -235,18 +235,18 @@ func TestArenaSharedByTwoGraphs(t *testing.T) {
 // tensors lent after the mark, which the next takes reuse.
 func TestArenaReleaseSince(t *testing.T) {
 	a := NewArena()
-	outer1, _ := a.take([]int{2, 3})
-	outer2, _ := a.take([]int{4})
+	outer1, _ := a.take([]int{2, 3}, 0)
+	outer2, _ := a.take([]int{4}, 0)
 	mark := a.Mark()
-	inner1, _ := a.take([]int{6})
-	inner2, _ := a.take([]int{3, 2})
+	inner1, _ := a.take([]int{6}, 0)
+	inner2, _ := a.take([]int{3, 2}, 0)
 	a.ReleaseSince(mark)
 	if got := a.Mark(); got != 2 {
 		t.Fatalf("%d tensors lent after ReleaseSince, want the 2 lent before the mark", got)
 	}
-	r1, _ := a.take([]int{1, 6})
-	r2, _ := a.take([]int{6})
-	r3, _ := a.take([]int{4})
+	r1, _ := a.take([]int{1, 6}, 0)
+	r2, _ := a.take([]int{6}, 0)
+	r3, _ := a.take([]int{4}, 0)
 	if !(r1 == inner1 || r1 == inner2) || !(r2 == inner1 || r2 == inner2) || r1 == r2 {
 		t.Error("takes after ReleaseSince did not reuse the released tensors")
 	}

@@ -28,6 +28,7 @@ func (op stopGradOp) String() string { return "StopGradient" }
 // Do copies its operand, so that no later in-place operation can reach the
 // value it came from.
 func (op stopGradOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 1 {
 		return nil, fmt.Errorf("StopGradient: want 1 operand, got %d", len(vs))
 	}

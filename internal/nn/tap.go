@@ -30,6 +30,7 @@ func (op tapOp) Hashcode() uint32      { return hashOf(fmt.Sprintf("Tap%d", op.i
 // fn from reaching the value later operations read, and the operand's node
 // from being overwritten in place through this one's output).
 func (op tapOp) Do(vs ...G.Value) (G.Value, error) {
+	defer op.buf.consumed(vs)
 	if len(vs) != 1 {
 		return nil, fmt.Errorf("%v: want 1 operand, got %d", op, len(vs))
 	}

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -61,6 +62,13 @@ func newDense(shape ...int) (*tensor.Dense, []float32) {
 type outBuf struct {
 	d     *tensor.Dense
 	arena *Arena // when set, the output is borrowed from the arena instead
+	// readers is the number of nodes that read the output and hand it back
+	// to the arena when they have (Arena.ReturnEarly); 0 holds it until the
+	// arena's Release.
+	readers int
+	// inputsTo, when set, is the arena this node's operation hands its
+	// inputs back to as it finishes.
+	inputsTo *Arena
 }
 
 // outputBuffer is implemented by every operation of this package.
@@ -97,11 +105,23 @@ func (op tapOp) outputBuf() *outBuf           { return op.buf }
 type Arena struct {
 	mu   sync.Mutex
 	free map[int][]*tensor.Dense // by element count
-	lent []*tensor.Dense
+	lent []*loan                 // in the order lent
+	// out holds the loans not yet returned whose tensors go back early,
+	// by tensor.
+	out map[*tensor.Dense]*loan
+}
+
+// loan is one tensor lent to one node for one run.
+type loan struct {
+	d        *tensor.Dense
+	left     int  // reads still to come before an early return; 0: none
+	returned bool // given back early
 }
 
 // NewArena returns an empty arena.
-func NewArena() *Arena { return &Arena{free: map[int][]*tensor.Dense{}} }
+func NewArena() *Arena {
+	return &Arena{free: map[int][]*tensor.Dense{}, out: map[*tensor.Dense]*loan{}}
+}
 
 // Share makes every node of g computed by an operation of this package
 // borrow its output from a, except the nodes in keep.
@@ -141,12 +161,110 @@ func (a *Arena) Share(g *G.ExprGraph, keep ...*G.Node) {
 func (a *Arena) Release() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, d := range a.lent {
-		n := d.Shape().TotalSize()
-		a.free[n] = append(a.free[n], d)
-	}
+	a.giveBack(a.lent)
 	clear(a.lent)
 	a.lent = a.lent[:0]
+}
+
+// giveBack puts the tensors of the loans not yet returned on the free lists.
+func (a *Arena) giveBack(loans []*loan) {
+	for _, l := range loans {
+		if l.returned {
+			continue
+		}
+		n := l.d.Shape().TotalSize()
+		a.free[n] = append(a.free[n], l.d)
+		delete(a.out, l.d)
+	}
+}
+
+// ReturnEarly plans early returns for the nodes of run, the graph a machine
+// executes: a node's tensor goes back to the arena as soon as the last node
+// that reads it has run, and later nodes of the same run can take it. That
+// is what bounds a training step's activations by what is live at once
+// rather than by everything the step computes (the forward values are read
+// by the backward pass and return there; most gradients return as soon as
+// the next one is computed).
+//
+// A node returns early only when every node reading it in run is computed
+// by an operation of this package (those hand their inputs back as they
+// finish; gorgonia's own may work in place or return views of their
+// operands) and it is not among results, the nodes whose values are read
+// after the run. Call it after Share, with the graph the machine was built
+// from.
+func (a *Arena) ReturnEarly(run *G.ExprGraph, results ...*G.Node) {
+	held := map[*G.Node]bool{}
+	for _, n := range results {
+		held[n] = true
+	}
+	// The tape machine merges nodes of equal hash (common subexpression
+	// elimination): one of them runs and the readers of all read its
+	// value, so none of them returns early.
+	hashes := map[uint32]int{}
+	for _, n := range run.AllNodes() {
+		hashes[n.Hashcode()]++
+	}
+	for _, n := range run.AllNodes() {
+		if hashes[n.Hashcode()] > 1 {
+			held[n] = true
+		}
+	}
+	for _, n := range run.AllNodes() {
+		ob, ok := n.Op().(outputBuffer)
+		if !ok {
+			continue
+		}
+		b := ob.outputBuf()
+		if b == nil {
+			continue
+		}
+		b.inputsTo = a
+		b.readers = 0
+		if b.arena != a || held[n] {
+			continue
+		}
+		b.readers = ourReaders(run, n)
+	}
+}
+
+// ourReaders returns the number of nodes of run that read n, or 0 if any of
+// them is not computed by an operation of this package.
+func ourReaders(run *G.ExprGraph, n *G.Node) int {
+	readers := 0
+	for it := run.To(n.ID()); it != nil && it.Next(); {
+		r, isNode := it.Node().(*G.Node)
+		if !isNode {
+			return 0
+		}
+		if rb, ours := r.Op().(outputBuffer); !ours || rb.outputBuf() == nil {
+			return 0
+		}
+		readers++
+	}
+	return readers
+}
+
+// consumed is called by a node's operation when it has finished reading its
+// inputs: each input lent for an early return counts one read.
+func (a *Arena) consumed(vs []G.Value) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, v := range vs {
+		d, ok := v.(*tensor.Dense)
+		if !ok || slices.ContainsFunc(vs[:i], func(u G.Value) bool { return u == v }) {
+			continue // a node reading one input twice is one reader
+		}
+		l := a.out[d]
+		if l == nil {
+			continue
+		}
+		if l.left--; l.left == 0 {
+			l.returned = true
+			delete(a.out, d)
+			n := d.Shape().TotalSize()
+			a.free[n] = append(a.free[n], d)
+		}
+	}
 }
 
 // Mark returns a position in the sequence of lent tensors for ReleaseSince.
@@ -166,10 +284,7 @@ func (a *Arena) ReleaseSince(mark int) {
 	if mark < 0 || mark > len(a.lent) {
 		return
 	}
-	for _, d := range a.lent[mark:] {
-		n := d.Shape().TotalSize()
-		a.free[n] = append(a.free[n], d)
-	}
+	a.giveBack(a.lent[mark:])
 	clear(a.lent[mark:])
 	a.lent = a.lent[:mark]
 }
@@ -179,8 +294,10 @@ func (a *Arena) Bytes() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var n int
-	for _, d := range a.lent {
-		n += 4 * d.Shape().TotalSize()
+	for _, l := range a.lent {
+		if !l.returned {
+			n += 4 * l.d.Shape().TotalSize()
+		}
 	}
 	for size, ds := range a.free {
 		n += 4 * size * len(ds)
@@ -188,7 +305,9 @@ func (a *Arena) Bytes() int {
 	return n
 }
 
-func (a *Arena) take(shape []int) (*tensor.Dense, []float32) {
+// take lends a tensor of the given shape; readers > 0 returns it early
+// after that many consumed reads.
+func (a *Arena) take(shape []int, readers int) (*tensor.Dense, []float32) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	size := tensor.Shape(shape).TotalSize()
@@ -206,8 +325,20 @@ func (a *Arena) take(shape []int) (*tensor.Dense, []float32) {
 	if d == nil {
 		d, _ = newDense(shape...)
 	}
-	a.lent = append(a.lent, d)
+	l := &loan{d: d, left: readers}
+	a.lent = append(a.lent, l)
+	if readers > 0 {
+		a.out[d] = l
+	}
 	return d, d.Float32s()[:size]
+}
+
+// consumed tells the arena planned by ReturnEarly that the node's operation
+// has finished reading vs. Operations defer it on entry to Do.
+func (b *outBuf) consumed(vs []G.Value) {
+	if b != nil && b.inputsTo != nil {
+		b.inputsTo.consumed(vs)
+	}
 }
 
 // dense returns the buffer as a float32 tensor of the given shape with
@@ -218,7 +349,7 @@ func (b *outBuf) dense(shape ...int) (*tensor.Dense, []float32) {
 		return newDense(shape...)
 	}
 	if b.arena != nil {
-		return b.arena.take(shape)
+		return b.arena.take(shape, b.readers)
 	}
 	if d := b.d; d != nil && d.Dtype() == tensor.Float32 && d.Shape().Eq(tensor.Shape(shape)) && d.IsNativelyAccessible() && !d.RequiresIterator() {
 		if data := d.Float32s(); len(data) == tensor.Shape(shape).TotalSize() {
