@@ -53,6 +53,7 @@ type Trainer struct {
 	gGrads     G.Nodes // the parameters' gradient nodes
 	adv, rec   *G.Node
 	l1, fake   *G.Node
+	tap        *G.Node // runs the discriminator's step (discStep.step)
 	closed     bool
 }
 
@@ -114,6 +115,10 @@ func NewTrainer(m *model.Model, cfg TrainConfig, n, h, w int) (*Trainer, error) 
 	if returnEarly {
 		d.arena.ReturnEarly(d.run, d.loss, d.dr, d.dfk)
 		d.arena.ReturnEarly(t.gRun, t.adv, t.rec, t.l1, t.fake)
+		if err := d.arena.Layout(t.gRun, map[*G.Node]*G.ExprGraph{t.tap: d.run}); err != nil {
+			t.Close()
+			return nil, err
+		}
 	}
 	return t, nil
 }
@@ -209,11 +214,10 @@ func (t *Trainer) buildG() error {
 		return err
 	}
 	t.fake = fake
-	updated, err := nn.Tap(fake, "discriminator step", t.d.step)
-	if err != nil {
+	if t.tap, err = nn.Tap(fake, "discriminator step", t.d.step); err != nil {
 		return err
 	}
-	pair, err := nn.ConcatChannels(cond, updated)
+	pair, err := nn.ConcatChannels(cond, t.tap)
 	if err != nil {
 		return err
 	}

@@ -235,18 +235,18 @@ func TestArenaSharedByTwoGraphs(t *testing.T) {
 // tensors lent after the mark, which the next takes reuse.
 func TestArenaReleaseSince(t *testing.T) {
 	a := NewArena()
-	outer1, _ := a.take([]int{2, 3}, 0)
-	outer2, _ := a.take([]int{4}, 0)
+	outer1, _ := a.take([]int{2, 3}, 0, nil)
+	outer2, _ := a.take([]int{4}, 0, nil)
 	mark := a.Mark()
-	inner1, _ := a.take([]int{6}, 0)
-	inner2, _ := a.take([]int{3, 2}, 0)
+	inner1, _ := a.take([]int{6}, 0, nil)
+	inner2, _ := a.take([]int{3, 2}, 0, nil)
 	a.ReleaseSince(mark)
 	if got := a.Mark(); got != 2 {
 		t.Fatalf("%d tensors lent after ReleaseSince, want the 2 lent before the mark", got)
 	}
-	r1, _ := a.take([]int{1, 6}, 0)
-	r2, _ := a.take([]int{6}, 0)
-	r3, _ := a.take([]int{4}, 0)
+	r1, _ := a.take([]int{1, 6}, 0, nil)
+	r2, _ := a.take([]int{6}, 0, nil)
+	r3, _ := a.take([]int{4}, 0, nil)
 	if !(r1 == inner1 || r1 == inner2) || !(r2 == inner1 || r2 == inner2) || r1 == r2 {
 		t.Error("takes after ReleaseSince did not reuse the released tensors")
 	}
@@ -260,4 +260,58 @@ func TestArenaReleaseSince(t *testing.T) {
 	if a.Mark() != 0 {
 		t.Error("Release left tensors lent")
 	}
+}
+
+// TestArenaLayout runs the test graph with its activations handed back
+// after their last reader and laid out in one slab, against a graph with
+// private outputs: the same bits run after run, every node in its slot, and
+// a smaller arena than one that holds every activation for the whole run.
+func TestArenaLayout(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	x, ws := randTensor(rng, 2, 3, 32, 32), reuseWeights(rng)
+	g, _, p, y := reuseNet(t, x, ws)
+	grads := func(p G.Nodes) G.Nodes {
+		var out G.Nodes
+		for _, n := range p {
+			out = append(out, n.Deriv())
+		}
+		return out
+	}
+	a := NewArena()
+	a.Share(g, grads(p)...)
+	heldAll := NewArena()
+	gh, _, ph, yh := reuseNet(t, x, ws)
+	heldAll.Share(gh, grads(ph)...)
+	a.ReturnEarly(g, y)
+	if err := a.Layout(g, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, mh := G.NewTapeMachine(g), G.NewTapeMachine(gh)
+	defer m.Close()
+	defer mh.Close()
+	gr, _, pr, yr := reuseNet(t, x, ws)
+	mr := G.NewTapeMachine(gr)
+	defer mr.Close()
+	for run := 0; run < 3; run++ {
+		want := reuseRun(t, mr, yr, pr)
+		a.Release()
+		got := reuseRun(t, m, y, p)
+		heldAll.Release()
+		reuseRun(t, mh, yh, ph)
+		if !sameBits(got.y, want.y) {
+			t.Fatalf("run %d: output differs from the private-buffer graph", run)
+		}
+		for i := range got.grads {
+			if !sameBits(got.grads[i], want.grads[i]) {
+				t.Fatalf("run %d: gradient %d differs", run, i)
+			}
+		}
+		if s := a.Strays(); s != 0 {
+			t.Errorf("run %d: %d nodes strayed from their slots", run, s)
+		}
+	}
+	if a.Bytes() >= heldAll.Bytes() {
+		t.Errorf("laid-out arena holds %d bytes, one holding every activation %d", a.Bytes(), heldAll.Bytes())
+	}
+	t.Logf("arena %d bytes laid out, %d holding every activation", a.Bytes(), heldAll.Bytes())
 }

@@ -69,6 +69,8 @@ type outBuf struct {
 	// inputsTo, when set, is the arena this node's operation hands its
 	// inputs back to as it finishes.
 	inputsTo *Arena
+	// slot is the output's place in the arena's slab (Arena.Layout).
+	slot *slot
 }
 
 // outputBuffer is implemented by every operation of this package.
@@ -109,13 +111,42 @@ type Arena struct {
 	// out holds the loans not yet returned whose tensors go back early,
 	// by tensor.
 	out map[*tensor.Dense]*loan
+	// slab holds the outputs placed by Layout, each node's at its slot.
+	slab []float32
+	// strays counts the takes of the current run whose slot could not be
+	// used.
+	strays int
 }
 
 // loan is one tensor lent to one node for one run.
 type loan struct {
 	d        *tensor.Dense
-	left     int  // reads still to come before an early return; 0: none
-	returned bool // given back early
+	left     int   // reads still to come before an early return; 0: none
+	returned bool  // given back early
+	slot     *slot // where in the slab, or nil for a tensor of its own
+}
+
+// slot is one node's place in the slab: a tensor over slab[off:off+size].
+type slot struct {
+	off, size int
+	d         *tensor.Dense
+	busy      bool    // lent and not yet returned
+	shares    []*slot // the other slots overlapping this one's memory
+}
+
+// free reports whether the slot's memory can be lent now: no slot sharing
+// it is lent. It is what keeps a run that strays from the planned order
+// correct; such a node gets a tensor of its own.
+func (s *slot) free() bool {
+	if s.busy {
+		return false
+	}
+	for _, o := range s.shares {
+		if o.busy {
+			return false
+		}
+	}
+	return true
 }
 
 // NewArena returns an empty arena.
@@ -161,6 +192,7 @@ func (a *Arena) Share(g *G.ExprGraph, keep ...*G.Node) {
 func (a *Arena) Release() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.strays = 0
 	a.giveBack(a.lent)
 	clear(a.lent)
 	a.lent = a.lent[:0]
@@ -169,13 +201,23 @@ func (a *Arena) Release() {
 // giveBack puts the tensors of the loans not yet returned on the free lists.
 func (a *Arena) giveBack(loans []*loan) {
 	for _, l := range loans {
-		if l.returned {
-			continue
+		if !l.returned {
+			a.giveBackOne(l)
 		}
-		n := l.d.Shape().TotalSize()
-		a.free[n] = append(a.free[n], l.d)
-		delete(a.out, l.d)
 	}
+}
+
+// giveBackOne returns one loan: a slab slot is free again, a tensor of its
+// own goes on the free list of its size.
+func (a *Arena) giveBackOne(l *loan) {
+	l.returned = true
+	delete(a.out, l.d)
+	if l.slot != nil {
+		l.slot.busy = false
+		return
+	}
+	n := l.d.Shape().TotalSize()
+	a.free[n] = append(a.free[n], l.d)
 }
 
 // ReturnEarly plans early returns for the nodes of run, the graph a machine
@@ -259,10 +301,7 @@ func (a *Arena) consumed(vs []G.Value) {
 			continue
 		}
 		if l.left--; l.left == 0 {
-			l.returned = true
-			delete(a.out, d)
-			n := d.Shape().TotalSize()
-			a.free[n] = append(a.free[n], d)
+			a.giveBackOne(l)
 		}
 	}
 }
@@ -289,30 +328,56 @@ func (a *Arena) ReleaseSince(mark int) {
 	a.lent = a.lent[:mark]
 }
 
+// Strays returns the number of nodes of the current run (since the last
+// Release) that got a tensor of their own because their slot in the slab
+// (Layout) did not fit or overlapped a tensor still in use: 0 when runs
+// follow the planned order.
+func (a *Arena) Strays() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.strays
+}
+
 // Bytes returns the memory the arena holds, lent or free.
 func (a *Arena) Bytes() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var n int
 	for _, l := range a.lent {
-		if !l.returned {
+		if !l.returned && l.slot == nil {
 			n += 4 * l.d.Shape().TotalSize()
 		}
 	}
+	n += 4 * len(a.slab)
 	for size, ds := range a.free {
 		n += 4 * size * len(ds)
 	}
 	return n
 }
 
-// take lends a tensor of the given shape; readers > 0 returns it early
-// after that many consumed reads.
-func (a *Arena) take(shape []int, readers int) (*tensor.Dense, []float32) {
+// take lends a tensor of the given shape, from slot s of the slab when it
+// fits and is free; readers > 0 returns it early after that many consumed
+// reads.
+func (a *Arena) take(shape []int, readers int, planned *slot) (*tensor.Dense, []float32) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	s := planned
 	size := tensor.Shape(shape).TotalSize()
 	var d *tensor.Dense
-	if fl := a.free[size]; len(fl) > 0 {
+	if s != nil && s.size == size && s.free() {
+		if s.d.Shape().Eq(tensor.Shape(shape)) || s.d.Reshape(shape...) == nil {
+			d = s.d
+			s.busy = true
+		} else {
+			s = nil
+		}
+	} else {
+		s = nil
+	}
+	if s == nil && planned != nil {
+		a.strays++
+	}
+	if fl := a.free[size]; d == nil && len(fl) > 0 {
 		d = fl[len(fl)-1]
 		fl[len(fl)-1] = nil
 		a.free[size] = fl[:len(fl)-1]
@@ -325,7 +390,7 @@ func (a *Arena) take(shape []int, readers int) (*tensor.Dense, []float32) {
 	if d == nil {
 		d, _ = newDense(shape...)
 	}
-	l := &loan{d: d, left: readers}
+	l := &loan{d: d, left: readers, slot: s}
 	a.lent = append(a.lent, l)
 	if readers > 0 {
 		a.out[d] = l
@@ -349,7 +414,7 @@ func (b *outBuf) dense(shape ...int) (*tensor.Dense, []float32) {
 		return newDense(shape...)
 	}
 	if b.arena != nil {
-		return b.arena.take(shape, b.readers)
+		return b.arena.take(shape, b.readers, b.slot)
 	}
 	if d := b.d; d != nil && d.Dtype() == tensor.Float32 && d.Shape().Eq(tensor.Shape(shape)) && d.IsNativelyAccessible() && !d.RequiresIterator() {
 		if data := d.Float32s(); len(data) == tensor.Shape(shape).TotalSize() {
