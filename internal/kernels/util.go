@@ -52,7 +52,43 @@ func parallelForWorkers(n, nw int, f func(worker, lo, hi int)) {
 // calls; a training step asks for the same few dozen sizes over and over.
 // Pool k holds buffers of capacity exactly 1<<k, so a request is always met
 // by a buffer of its own size class rather than one too small for it.
-var bufPools [48]sync.Pool
+//
+// Classes from largeClass up (1 MB and more: column matrices, padded
+// inputs) are plain free lists instead of sync.Pools. A sync.Pool keeps a
+// buffer per P plus the previous collection's, so each large class held two
+// to three buffers where a step needs one at a time: 264 MB of the 1.4 GB a
+// 128² batch-16 training step held, more than its activations' slab.
+//
+// Like a sync.Pool, a large class that went unused from one garbage
+// collection to the next is emptied, so that a server that once colorized a
+// huge image does not keep its scratch.
+var (
+	bufPools  [48]sync.Pool
+	largeMu   sync.Mutex
+	largeFree [48][]*[]float32
+	largeUsed [48]bool // taken from since the last collection
+)
+
+const largeClass = 18 // 1<<18 float32s = 1 MB
+
+// gcSentinel's finalizer runs once per garbage collection and re-arms
+// itself.
+type gcSentinel struct{ _ [32]byte } // not a tiny allocation, whose finalizer may never run
+
+func init() { runtime.SetFinalizer(&gcSentinel{}, dropIdleLarge) }
+
+func dropIdleLarge(s *gcSentinel) {
+	largeMu.Lock()
+	for k := range largeFree {
+		if !largeUsed[k] {
+			clear(largeFree[k])
+			largeFree[k] = nil
+		}
+		largeUsed[k] = false
+	}
+	largeMu.Unlock()
+	runtime.SetFinalizer(s, dropIdleLarge)
+}
 
 // getBuf returns a scratch slice of length n with unspecified contents.
 func getBuf(n int) *[]float32 {
@@ -60,7 +96,22 @@ func getBuf(n int) *[]float32 {
 	if n <= 1 {
 		k = 0
 	}
-	if v, ok := bufPools[k].Get().(*[]float32); ok {
+	if k >= largeClass {
+		largeMu.Lock()
+		largeUsed[k] = true
+		fl := largeFree[k]
+		var v *[]float32
+		if len(fl) > 0 {
+			v = fl[len(fl)-1]
+			fl[len(fl)-1] = nil
+			largeFree[k] = fl[:len(fl)-1]
+		}
+		largeMu.Unlock()
+		if v != nil {
+			*v = (*v)[:n]
+			return v
+		}
+	} else if v, ok := bufPools[k].Get().(*[]float32); ok {
 		*v = (*v)[:n]
 		return v
 	}
@@ -74,7 +125,14 @@ func putBuf(b *[]float32) {
 	if c == 0 || c&(c-1) != 0 {
 		return // not from getBuf
 	}
-	bufPools[bits.Len(uint(c))-1].Put(b)
+	k := bits.Len(uint(c)) - 1
+	if k >= largeClass {
+		largeMu.Lock()
+		largeFree[k] = append(largeFree[k], b)
+		largeMu.Unlock()
+		return
+	}
+	bufPools[k].Put(b)
 }
 
 // addTo computes dst[i] += src[i].
