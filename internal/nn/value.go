@@ -98,12 +98,16 @@ func (op tapOp) outputBuf() *outBuf           { return op.buf }
 // the training step runs the discriminator's update inside the generator's
 // graph, whose backward pass then reuses the discriminator's activations.
 //
-// Within one run every node gets a tensor of its own; Release makes all of
-// them available again. After a Release, the values of nodes that borrowed
-// from the arena are undefined once another run has started, so nodes whose
-// values are read after later runs (parameter gradients read by an optimizer
-// or by tests, say) must be left out of Share. An Arena is not safe for
-// concurrent runs.
+// By default every node of a run gets a tensor of its own, and Release
+// makes all of them available again. ReturnEarly hands a node's tensor back
+// as soon as its last reader has run, and Layout places the outputs in one
+// slab sized for what a run keeps live at once: set up in that order
+// (Share, ReturnEarly, Layout), a training step holds about half of what it
+// computes, an inference a fraction. After a Release, the values of nodes
+// that borrowed from the arena are undefined once another run has started,
+// so nodes whose values are read after later runs (parameter gradients read
+// by an optimizer or by tests, say) must be left out of Share. An Arena is
+// not safe for concurrent runs.
 type Arena struct {
 	mu   sync.Mutex
 	free map[int][]*tensor.Dense // by element count

@@ -19,7 +19,12 @@ type Runner struct {
 	in      *tensor.Dense
 	out     *G.Node
 	vm      G.VM
+	arena   *nn.Arena // the activations, each handed back after its last reader
 }
+
+// runnerArena lends the runner's activations from a laid-out arena (tests
+// turn it off to compare with private buffers).
+var runnerArena = true
 
 // NewRunner builds the inference graph for n inputs of h×w.
 func NewRunner(gen *Generator, n, h, w int, dropout bool) (*Runner, error) {
@@ -31,6 +36,16 @@ func NewRunner(gen *Generator, n, h, w int, dropout bool) (*Runner, error) {
 		return nil, err
 	}
 	r.out = out
+	if runnerArena {
+		// Without a backward pass nothing is kept for later: at 2048² the
+		// activations laid out in one slab are a fraction of a buffer each.
+		r.arena = nn.NewArena()
+		r.arena.Share(g)
+		r.arena.ReturnEarly(g, out)
+		if err := r.arena.Layout(g, nil); err != nil {
+			return nil, err
+		}
+	}
 	r.vm = G.NewTapeMachine(g)
 	return r, nil
 }
@@ -48,6 +63,9 @@ func (r *Runner) Run(input []float32, seed uint64) ([]float32, error) {
 	}
 	copy(dst, input)
 	r.gen.SetDropoutSeed(seed)
+	if r.arena != nil {
+		r.arena.Release()
+	}
 	r.vm.Reset()
 	if err := r.vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("unet forward: %w", err)
