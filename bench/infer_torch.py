@@ -5,6 +5,7 @@ Usage: /usr/bin/python3 bench/infer_torch.py --size 256 [--threads 2] [--reps 5]
 Prints one JSON line: {"sec": median seconds per inference, ...}.
 """
 import argparse
+import resource
 import json
 import os
 import statistics
@@ -36,7 +37,8 @@ def main():
             G(x)
             times.append(time.perf_counter() - t0)
     print(json.dumps({"impl": "pytorch " + torch.__version__, "size": a.size, "threads": a.threads,
-                      "sec": statistics.median(times), "min": min(times)}))
+                      "sec": statistics.median(times), "min": min(times),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":
