@@ -4,10 +4,6 @@ import (
 	"math/rand"
 	"slices"
 	"testing"
-
-	"github.com/colorize-dev/colorize/internal/config"
-	"github.com/colorize-dev/colorize/internal/loss"
-	"github.com/colorize-dev/colorize/internal/model"
 )
 
 // TestReturnEarlyKeepsTheStep runs three steps with activations handed back
@@ -28,14 +24,7 @@ func TestReturnEarlyKeepsTheStep(t *testing.T) {
 	run := func(early bool) result {
 		defer func(old bool) { returnEarly = old }(returnEarly)
 		returnEarly = early
-		m, err := model.New(config.ModelConfig{Depth: 5, NGF: 8, NDF: 8, DLayers: 2, Dropout: 0.5}, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewTrainer(m, TrainConfig{Loss: loss.KindCompensatedL1, Lambda: 100, LR: 1e-4, Beta1: 0.9, Beta2: 0.99}, 2, 32, 32)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr := smallTrainer(t)
 		defer tr.Close()
 		rng := rand.New(rand.NewSource(5))
 		var r result
@@ -47,6 +36,7 @@ func TestReturnEarlyKeepsTheStep(t *testing.T) {
 			r.losses = append(r.losses, l)
 		}
 		r.fake = slices.Clone(tr.Fake())
+		var err error
 		if r.grads, err = tr.Grads(); err != nil {
 			t.Fatal(err)
 		}
