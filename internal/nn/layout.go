@@ -32,13 +32,13 @@ func (a *Arena) Layout(outer *G.ExprGraph, nested map[*G.Node]*G.ExprGraph) erro
 		b        *outBuf
 		shape    tensor.Shape
 		from, to int // clock at the take and at the return (-1: not yet)
+		left     int // reads still to come before an early return
 	}
 	var (
 		clock int
 		ivs   []*interval
-		open  = map[*outBuf]*interval{}
-		left  = map[*outBuf]int{}
-		stack []*interval // open intervals in the order taken, for nested runs
+		open  = map[*outBuf]*interval{} // intervals that end at their last read
+		stack []*interval               // open intervals in the order taken, for nested runs
 	)
 	closeIv := func(iv *interval) {
 		iv.to = clock
@@ -80,13 +80,12 @@ func (a *Arena) Layout(outer *G.ExprGraph, nested map[*G.Node]*G.ExprGraph) erro
 			}
 			b := ob.outputBuf()
 			if b.arena == a {
-				iv := &interval{b: b, shape: n.Shape().Clone(), from: clock, to: -1}
+				iv := &interval{b: b, shape: n.Shape().Clone(), from: clock, to: -1, left: b.readers}
 				clock++
 				ivs = append(ivs, iv)
 				stack = append(stack, iv)
 				if b.readers > 0 {
 					open[b] = iv
-					left[b] = b.readers
 				}
 			}
 			for it := g.From(n.ID()); it != nil && it.Next(); {
@@ -99,7 +98,7 @@ func (a *Arena) Layout(outer *G.ExprGraph, nested map[*G.Node]*G.ExprGraph) erro
 					continue
 				}
 				if iv := open[cb.outputBuf()]; iv != nil {
-					if left[iv.b]--; left[iv.b] == 0 {
+					if iv.left--; iv.left == 0 {
 						closeIv(iv)
 					}
 				}

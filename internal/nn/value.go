@@ -126,7 +126,7 @@ type Arena struct {
 type loan struct {
 	d        *tensor.Dense
 	left     int   // reads still to come before an early return; 0: none
-	returned bool  // given back early
+	returned bool  // given back (early, or by a release)
 	slot     *slot // where in the slab, or nil for a tensor of its own
 }
 
@@ -365,23 +365,17 @@ func (a *Arena) Bytes() int {
 func (a *Arena) take(shape []int, readers int, planned *slot) (*tensor.Dense, []float32) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := planned
 	size := tensor.Shape(shape).TotalSize()
-	var d *tensor.Dense
-	if s != nil && s.size == size && s.free() {
-		if s.d.Shape().Eq(tensor.Shape(shape)) || s.d.Reshape(shape...) == nil {
-			d = s.d
-			s.busy = true
-		} else {
-			s = nil
-		}
-	} else {
+	s := planned
+	if s != nil && (s.size != size || !s.free() || !s.d.Shape().Eq(tensor.Shape(shape)) && s.d.Reshape(shape...) != nil) {
 		s = nil
-	}
-	if s == nil && planned != nil {
 		a.strays++
 	}
-	if fl := a.free[size]; d == nil && len(fl) > 0 {
+	var d *tensor.Dense
+	if s != nil {
+		d = s.d
+		s.busy = true
+	} else if fl := a.free[size]; len(fl) > 0 {
 		d = fl[len(fl)-1]
 		fl[len(fl)-1] = nil
 		a.free[size] = fl[:len(fl)-1]

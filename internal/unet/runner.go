@@ -37,8 +37,10 @@ func NewRunner(gen *Generator, n, h, w int, dropout bool) (*Runner, error) {
 	}
 	r.out = out
 	if runnerArena {
-		// Without a backward pass nothing is kept for later: at 2048² the
-		// activations laid out in one slab are a fraction of a buffer each.
+		// Without a backward pass an activation is dead once the next
+		// layers (or the skip connection's concatenation) have read it: the
+		// slab holds what is live at once, 2.0 GB at 2048² against 5.5 GB
+		// with a buffer per node.
 		r.arena = nn.NewArena()
 		r.arena.Share(g)
 		r.arena.ReturnEarly(g, out)
