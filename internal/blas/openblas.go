@@ -45,6 +45,9 @@ func init() {
 	C.openblas_set_num_threads(1)
 }
 
+// OnGemm reports whether Sgemm runs an m×n product on internal/gemm.
+func OnGemm(m, n int) bool { return own && m >= ownMinM && n >= ownMinN }
+
 func mixedSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m >= ownMinM && n >= ownMinN {
 		gemm.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

@@ -37,6 +37,9 @@ func Threads() int {
 	return bandThreads()
 }
 
+// OnGemm reports whether Sgemm runs an m×n product on internal/gemm.
+func OnGemm(m, n int) bool { return own }
+
 // Describe returns Name with the thread count.
 func Describe() string {
 	if !own {

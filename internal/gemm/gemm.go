@@ -32,14 +32,19 @@ var (
 // is too small or a slice is too short for its matrix.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkDims(m, n, k)
+	checkB(transB, k, n, b, ldb)
+	if begin(transA, m, n, k, alpha, a, lda, beta, c, ldc) {
+		drive(transA, m, n, k, alpha, a, lda, storedB{transB, b, ldb}, nil, beta, c, ldc)
+	}
+}
+
+// checkB checks a stored op(B) of k×n.
+func checkB(transB bool, k, n int, b []float32, ldb int) {
 	br, bc := k, n
 	if transB {
 		br, bc = n, k
 	}
 	checkMatrix("B", br, bc, ldb, len(b))
-	if begin(transA, m, n, k, alpha, a, lda, beta, c, ldc) {
-		drive(transA, m, n, k, alpha, a, lda, storedB{transB, b, ldb}, nil, beta, c, ldc)
-	}
 }
 
 func checkDims(m, n, k int) {

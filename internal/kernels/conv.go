@@ -480,8 +480,25 @@ const col2imSplitMin = 1 << 16
 func col2imChannels(p ConvParams, col []float32, ld int, x []float32, y0, y1, lo, hi int) {
 	ow := p.OutW()
 	row := lo * p.KH * p.KW
+	fused := fuseCol2im && p.fusedCol2im4s2()
 	for c := lo; c < hi; c++ {
 		xc := x[c*p.H*p.W : (c+1)*p.H*p.W]
+		if fused {
+			for kh := 0; kh < p.KH; kh++ {
+				tap := func(kw int) []float32 { return col[(row+kw)*ld:] }
+				s0, s1, s2, s3 := tap(0), tap(1), tap(2), tap(3)
+				row += 4
+				for y := y0; y < y1; y++ {
+					ih := y*p.StrideH - p.PadT + kh
+					if ih < 0 || ih >= p.H {
+						continue
+					}
+					o := (y - y0) * ow
+					col2imRow4s2(xc[ih*p.W:(ih+1)*p.W], s0[o:o+ow], s1[o:o+ow], s2[o:o+ow], s3[o:o+ow])
+				}
+			}
+			continue
+		}
 		for kh := 0; kh < p.KH; kh++ {
 			for kw := 0; kw < p.KW; kw++ {
 				src := col[row*ld : row*ld+(y1-y0)*ow]

@@ -35,11 +35,12 @@ var convCases = []ConvParams{
 // whole batch at once (batchedMaxCols) and lowered on the output side
 // (outputSideGain), each with the lowered matrix stored (im2col) and, where
 // the CPU has colorize's kernel, packed straight from the input
-// (lowerDirect), so every path meets the reference.
+// (lowerDirect), so every path meets the reference; the products split
+// over threads as team products and as bands (useTeams).
 func eachLowering(t *testing.T, f func(t *testing.T)) {
-	defer func(cols int, gain float64, direct bool) {
-		batchedMaxCols, outputSideGain, lowerDirect = cols, gain, direct
-	}(batchedMaxCols, outputSideGain, lowerDirect)
+	defer func(cols int, gain float64, direct, teams bool) {
+		batchedMaxCols, outputSideGain, lowerDirect, useTeams = cols, gain, direct, teams
+	}(batchedMaxCols, outputSideGain, lowerDirect, useTeams)
 	accelerated := lowerDirect
 	for _, m := range []struct {
 		name    string
@@ -50,8 +51,10 @@ func eachLowering(t *testing.T, f func(t *testing.T)) {
 			if direct && !accelerated {
 				continue
 			}
-			batchedMaxCols, outputSideGain, lowerDirect = m.maxCols, m.gain, direct
-			t.Run(fmt.Sprintf("%s/direct=%v", m.name, direct), f)
+			for _, teams := range []bool{true, false} {
+				batchedMaxCols, outputSideGain, lowerDirect, useTeams = m.maxCols, m.gain, direct, teams
+				t.Run(fmt.Sprintf("%s/direct=%v/teams=%v", m.name, direct, teams), f)
+			}
 		}
 	}
 }

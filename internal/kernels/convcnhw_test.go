@@ -102,6 +102,10 @@ func testLoweredBPacksTheIm2colMatrix(t *testing.T) {
 		Conv2DParams(1, 2, 5, 40, 1, 3, 1, 0),
 		Conv2DParams(2, 3, 20, 20, 1, 3, 2, 0), // strided without padding: phases only
 		Conv2DParams(1, 1, 4, 4, 1, 1, 1, 0),   // 1×1: the input itself
+		// Large enough (≥ col2imSplitMin values) for the prepared copy
+		// to be split over threads.
+		Conv2DParams(1, 16, 66, 66, 1, 4, 2, 1),
+		{N: 2, C: 5, H: 90, W: 91, K: 1, KH: 5, KW: 5, StrideH: 3, StrideW: 3, PadT: 2, PadB: 1, PadL: 4, PadR: 2},
 	} {
 		for _, channelMajor := range []bool{false, true} {
 			x := randSlice(rng, p.InSize())

@@ -46,34 +46,54 @@ func newLoweredB(p ConvParams, x []float32, channelMajor bool) (*loweredB, *[]fl
 	}
 	buf := getBuf(p.N * p.C * plane)
 	xp := *buf
-	// Plane q keeps its place: planes are consecutive in both layouts.
-	for q := 0; q < p.N*p.C; q++ {
-		src, dst := x[q*p.H*p.W:(q+1)*p.H*p.W], xp[q*plane:(q+1)*plane]
-		clear(dst[:p.PadT*l.rowLen])
-		clear(dst[(p.PadT+p.H)*l.rowLen:])
-		for i := 0; i < p.H; i++ {
-			row := dst[(p.PadT+i)*l.rowLen : (p.PadT+i+1)*l.rowLen]
-			in := src[i*p.W : (i+1)*p.W]
-			if s == 1 {
-				clear(row[:p.PadL])
-				copy(row[p.PadL:], in)
-				clear(row[p.PadL+p.W:])
-				continue
-			}
-			for phase := 0; phase < s; phase++ {
-				out := row[phase*wq : (phase+1)*wq]
-				for t := range out { // padded column t·s + phase
-					if iw := t*s + phase - p.PadL; iw >= 0 && iw < p.W {
-						out[t] = in[iw]
-					} else {
-						out[t] = 0
-					}
-				}
-			}
-		}
+	// Plane q keeps its place: planes are consecutive in both layouts. With
+	// one image this copy is the only serial part of a convolution (12 ms
+	// of a 512² inference), so outside a parallel region the planes are
+	// split over the threads a product may use.
+	nt := 1
+	if p.N*p.C*p.H*p.W >= col2imSplitMin {
+		nt = min(gemmThreads(), p.N*p.C)
 	}
+	parallelForWorkers(p.N*p.C, nt, func(_, lo, hi int) {
+		for q := lo; q < hi; q++ {
+			preparePlane(p, l, x[q*p.H*p.W:(q+1)*p.H*p.W], xp[q*plane:(q+1)*plane])
+		}
+	})
 	l.x = xp
 	return l, buf
+}
+
+// preparePlane writes the prepared copy of one input plane src into dst:
+// padded with zeros and, for a stride s > 1, each row split into its s
+// column phases.
+func preparePlane(p ConvParams, l *loweredB, src, dst []float32) {
+	s, wq := p.StrideW, l.phaseLen
+	clear(dst[:p.PadT*l.rowLen])
+	clear(dst[(p.PadT+p.H)*l.rowLen:])
+	for i := 0; i < p.H; i++ {
+		row := dst[(p.PadT+i)*l.rowLen : (p.PadT+i+1)*l.rowLen]
+		in := src[i*p.W : (i+1)*p.W]
+		if s == 1 {
+			clear(row[:p.PadL])
+			copy(row[p.PadL:], in)
+			clear(row[p.PadL+p.W:])
+			continue
+		}
+		for phase := 0; phase < s; phase++ {
+			// Padded column t·s + phase is input column t·s + phase − PadL,
+			// inside the row for t in [t0, t1).
+			out := row[phase*wq : (phase+1)*wq]
+			t0 := min(wq, max(0, (p.PadL-phase+s-1)/s))
+			t1 := max(t0, min(wq, (p.W+p.PadL-phase+s-1)/s))
+			clear(out[:t0])
+			iw := t0*s + phase - p.PadL
+			for t := t0; t < t1; t++ {
+				out[t] = in[iw]
+				iw += s
+			}
+			clear(out[t1:])
+		}
+	}
 }
 
 // PackB implements gemm.BPacker.
@@ -163,9 +183,13 @@ func copyRunsGo(offs []int, runs []lowRun, x, dst []float32) {
 var lowerDirect = gemm.Accelerated()
 
 // sgemmLowered computes C[K, cols] = w[K, rows] · B for a lowered matrix B
-// of cols columns, in bands on up to nt goroutines (eachBand); a band of
-// columns packs only its own columns.
+// of cols columns on up to nt goroutines: a team product, or with useTeams
+// off bands (eachBand), a band of columns packing only its own columns.
 func sgemmLowered(nt int, w []float32, b *loweredB, k, cols, rows int, c []float32) {
+	if nt > 1 && useTeams {
+		gemm.SgemmPackedBTeam(nt, false, k, cols, rows, 1, w, rows, b, 0, c, cols)
+		return
+	}
 	eachBand(nt, k, cols, rows, func(i0, i1, j0, j1 int) {
 		band := *b
 		band.col0 += j0

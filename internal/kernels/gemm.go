@@ -4,6 +4,7 @@ import (
 	"runtime"
 
 	"github.com/colorize-dev/colorize/internal/blas"
+	"github.com/colorize-dev/colorize/internal/gemm"
 )
 
 // gemmSplitMinFlops is the smallest product (m·n·k multiply-adds) worth
@@ -12,19 +13,21 @@ const gemmSplitMinFlops = 1 << 18
 
 // sgemm is blas.Sgemm (row-major C[m,n] = alpha·op(A)·op(B) + beta·C) with
 // the parallelism on goroutines rather than in the BLAS. When the BLAS
-// may run several threads (blas.Threads, outside a parallel region), the
-// rows of C (or its columns, when C is wider than tall) are split into one
-// band per thread, each computed by a single-threaded call: this is how
-// internal/gemm, single-threaded per call, uses several cores. Between calls
+// may run several threads (blas.Threads, outside a parallel region), a
+// product on internal/gemm runs as a team product (gemm.SgemmTeam: one
+// goroutine per thread sharing the packed blocks, work handed out as they
+// free up); any other is split into bands of rows of C (or of columns, when
+// C is wider than tall), one per thread, each a single-threaded call. Between calls
 // OpenBLAS's idle workers spin on sched_yield for a long time; in a training
 // step they spun through all of Go's own parallel work (im2col, batch norm,
 // activations, Adam) and took a core from it. Run this way they never wake.
 //
-// Each element of C is still computed by one call over the whole inner
-// dimension, and the bands depend only on the sizes and the thread count, so
-// the result does not depend on goroutine scheduling. With internal/gemm
-// (alpha 1, beta 0 or 1, as here) it does not depend on the thread count
-// either: see its TestBandsAreBitIdentical.
+// Each element of C is still computed over the whole inner dimension in
+// the same blocks, and bands depend only on the sizes and the thread count,
+// so the result does not depend on goroutine scheduling. With internal/gemm
+// it does not depend on the thread count either: see its
+// TestTeamIsBitIdentical and (alpha 1, beta 0 or 1, as here)
+// TestBandsAreBitIdentical.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemmSplit(gemmThreads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
@@ -35,6 +38,10 @@ func gemmThreads() int { return min(blas.Threads(), runtime.GOMAXPROCS(0)) }
 
 // sgemmSplit is sgemm with nt bands (tests call it directly).
 func sgemmSplit(nt int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if nt > 1 && useTeams && blas.OnGemm(m, n) {
+		gemm.SgemmTeam(nt, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	eachBand(nt, m, n, k, func(i0, i1, j0, j1 int) {
 		aOff, bOff := i0*lda, j0 // rows i0… of op(A), columns j0… of op(B)
 		if transA {
@@ -46,6 +53,12 @@ func sgemmSplit(nt int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		blas.Sgemm(transA, transB, i1-i0, j1-j0, k, alpha, a[aOff:], lda, b[bOff:], ldb, beta, c[i0*ldc+j0:], ldc)
 	})
 }
+
+// useTeams says whether a product on internal/gemm that may use several
+// threads runs as one team product (gemm.SgemmTeam: shared packing, work
+// handed out as the cores free up) rather than as bands of single-threaded
+// calls. Both give the same bits; tests switch it to cover both paths.
+var useTeams = true
 
 // eachBand runs product(i0, i1, j0, j1) on the bands of an m×n product with
 // inner dimension k, on up to nt goroutines: rows i0…i1−1 of C when it is at

@@ -160,3 +160,54 @@ func TestAddBiasReLUIsBiasThenReLU(t *testing.T) {
 		}
 	}
 }
+
+// TestPointwiseSplitOverThreads: on inputs large enough to be split over
+// the cores, tanh, its gradient, the channel bias, concatenation and
+// slicing give the bits of the plain loops.
+func TestPointwiseSplitOverThreads(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	n, ca, cb, hw := 2, 3, 2, 300*301
+	a, b := randSlice(rng, n*ca*hw), randSlice(rng, n*cb*hw)
+	dy := randSlice(rng, len(a))
+	same := func(what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s[%d] = %g, want %g", what, i, got[i], want[i])
+			}
+		}
+	}
+
+	y, want := make([]float32, len(a)), make([]float32, len(a))
+	Tanh(a, y)
+	for i, v := range a {
+		want[i] = float32(math.Tanh(float64(v)))
+	}
+	same("tanh", y, want)
+	dx := make([]float32, len(a))
+	TanhBackward(y, dy, dx)
+	for i, v := range y {
+		want[i] = dy[i] * (1 - v*v)
+	}
+	same("tanh grad", dx, want)
+
+	bias := randSlice(rng, ca)
+	x := append([]float32(nil), a...)
+	AddChannelBias(n, ca, hw, x, bias)
+	for i, v := range a {
+		want[i] = v + bias[(i/hw)%ca]
+	}
+	same("bias", x, want)
+
+	out := make([]float32, n*(ca+cb)*hw)
+	ConcatChannels(n, ca, cb, hw, a, b, out)
+	wantCat := make([]float32, 0, len(out))
+	for i := 0; i < n; i++ {
+		wantCat = append(wantCat, a[i*ca*hw:(i+1)*ca*hw]...)
+		wantCat = append(wantCat, b[i*cb*hw:(i+1)*cb*hw]...)
+	}
+	same("concat", out, wantCat)
+	gb := make([]float32, len(b))
+	SliceChannels(n, ca+cb, hw, ca, cb, out, gb)
+	same("slice", gb, b)
+}

@@ -1,0 +1,172 @@
+package gemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// A team product runs one Sgemm on several goroutines that share its packed
+// blocks, instead of splitting C into one band per thread with a call each.
+// Bands of equal size finish together only when the cores run at the same
+// speed; on a shared VM one core often runs slower for a while, and the
+// other then waits for it at the end of every product (a sixth of a 512²
+// inference ran on one core that way). Bands also pack the shared operand
+// once per band: split by columns, both threads pack all of A.
+//
+// For each block of B (kc×nc) the team packs that block and the matching
+// rows of A (every mc-row block) once, in units taken from a shared counter,
+// waits for all of it, then computes the tiles of C in units of one A block
+// by a run of B's panels, again from a shared counter, so a faster core
+// simply takes more units. Each tile of C is computed by the same
+// micro-kernel calls, over the same blocks of the inner dimension, as in
+// Sgemm, so the bits do not depend on the team's size or on scheduling.
+
+// teamPanels is the number of B panels (nr columns each) per unit of work:
+// a unit is at least mr·nr·kb·teamPanels multiply-adds (6×16×256×16, 0.4
+// MFLOP, about 4 µs), small enough to even out the cores' finishing times.
+const teamPanels = 16
+
+// teamMinFlops is the smallest product (m·n·k) run as a team; smaller ones
+// run on the calling goroutine alone.
+const teamMinFlops = 1 << 18
+
+// SgemmTeam is Sgemm computed by nt goroutines (the caller among them). It
+// gives the same bits as Sgemm.
+func SgemmTeam(nt int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkDims(m, n, k)
+	checkB(transB, k, n, b, ldb)
+	if begin(transA, m, n, k, alpha, a, lda, beta, c, ldc) {
+		driveTeam(nt, transA, m, n, k, alpha, a, lda, storedB{transB, b, ldb}, nil, beta, c, ldc)
+	}
+}
+
+// SgemmPackedBTeam is SgemmPackedB computed by nt goroutines (the caller
+// among them). The packer's PackB is called from several goroutines at
+// once, for disjoint runs of panels. It gives the same bits as SgemmPackedB.
+func SgemmPackedBTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda int, b BPacker, beta float32, c []float32, ldc int) {
+	checkDims(m, n, k)
+	if begin(transA, m, n, k, alpha, a, lda, beta, c, ldc) {
+		driveTeam(nt, transA, m, n, k, alpha, a, lda, storedB{}, b, beta, c, ldc)
+	}
+}
+
+// team is the shared state of one team product.
+type team struct {
+	transA     bool
+	m, n, k    int
+	alpha      float32
+	a          []float32
+	lda        int
+	stored     storedB
+	packer     BPacker
+	beta       float32
+	c          []float32
+	ldc        int
+	kc, mc, nc int
+
+	ap, bp []float32 // every A block of one kc slice, one B block
+
+	// next[2·s] and next[2·s+1] hand out the packing and the compute units
+	// of step s, one step per block of B.
+	next []atomic.Int64
+	bar  barrier
+}
+
+func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda int, stored storedB, packer BPacker, beta float32, c []float32, ldc int) {
+	if nt <= 1 || m*n*k < teamMinFlops {
+		drive(transA, m, n, k, alpha, a, lda, stored, packer, beta, c, ldc)
+		return
+	}
+	t := &team{transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, stored: stored, packer: packer,
+		beta: beta, c: c, ldc: ldc}
+	t.kc, t.mc, t.nc = split(k, kcMax, 1), split(m, mcMax, mr), split(n, ncMax, nr)
+	kb := min(t.kc, k)
+	ws := getWorkspace(roundUp(m, mr)*kb, roundUp(min(t.nc, n), nr)*kb)
+	defer workspaces.Put(ws)
+	t.ap, t.bp = ws.a, ws.b
+	steps := ((n + t.nc - 1) / t.nc) * ((k + t.kc - 1) / t.kc)
+	t.next = make([]atomic.Int64, 2*steps)
+	t.bar.n = int32(nt)
+	var wg sync.WaitGroup
+	for i := 1; i < nt; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.work()
+		}()
+	}
+	t.work()
+	wg.Wait()
+}
+
+// work is one member's share: every member walks the same steps and takes
+// units from the shared counters until a step's units run out.
+func (t *team) work() {
+	step := 0
+	for jc := 0; jc < t.n; jc += t.nc {
+		nb := min(t.nc, t.n-jc)
+		panels := (nb + nr - 1) / nr
+		bUnits := (panels + teamPanels - 1) / teamPanels
+		for pc := 0; pc < t.k; pc += t.kc {
+			kb := min(t.kc, t.k-pc)
+			aUnits := (t.m + t.mc - 1) / t.mc
+
+			// Pack B's block and the A blocks of this slice of k.
+			next := &t.next[2*step]
+			for u := int(next.Add(1) - 1); u < aUnits+bUnits; u = int(next.Add(1) - 1) {
+				if u < aUnits {
+					ic := u * t.mc
+					packA(t.transA, min(t.mc, t.m-ic), kb, t.a, t.lda, ic, pc, t.ap[ic*kb:])
+					continue
+				}
+				q0 := (u - aUnits) * teamPanels
+				cols := min(nb, (q0+teamPanels)*nr) - q0*nr
+				dst := t.bp[q0*nr*kb:]
+				if t.packer != nil {
+					t.packer.PackB(kb, cols, pc, jc+q0*nr, dst)
+				} else {
+					packB(t.stored.trans, kb, cols, t.stored.b, t.stored.ld, pc, jc+q0*nr, dst)
+				}
+			}
+			t.bar.wait()
+
+			// The tiles of C, one A block by teamPanels of B's panels a unit.
+			bt := t.beta
+			if pc > 0 {
+				bt = 1 // later blocks of the inner dimension add to C
+			}
+			next = &t.next[2*step+1]
+			for u := int(next.Add(1) - 1); u < aUnits*bUnits; u = int(next.Add(1) - 1) {
+				ic, q0 := (u/bUnits)*t.mc, (u%bUnits)*teamPanels
+				mb := min(t.mc, t.m-ic)
+				cols := min(nb, (q0+teamPanels)*nr) - q0*nr
+				macroKernel(mb, cols, kb, t.alpha, t.ap[ic*kb:], t.bp[q0*nr*kb:], bt, t.c[ic*t.ldc+jc+q0*nr:], t.ldc)
+			}
+			// The packed blocks are rewritten by the next step.
+			t.bar.wait()
+			step++
+		}
+	}
+}
+
+// barrier is a reusable barrier for n goroutines. Waiters spin, yielding
+// the processor between checks: a team's members wait for each other for
+// microseconds, far less than it takes to park and wake a goroutine.
+type barrier struct {
+	n     int32
+	count atomic.Int32
+	gen   atomic.Int32
+}
+
+func (b *barrier) wait() {
+	g := b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		b.gen.Add(1)
+		return
+	}
+	for b.gen.Load() == g {
+		runtime.Gosched()
+	}
+}
