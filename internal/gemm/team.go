@@ -2,8 +2,9 @@ package gemm
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
+
+	"github.com/colorize-dev/colorize/internal/forkjoin"
 )
 
 // A team product runs one Sgemm on several goroutines that share its packed
@@ -23,9 +24,10 @@ import (
 // Sgemm, so the bits do not depend on the team's size or on scheduling.
 
 // teamPanels is the number of B panels (nr columns each) per unit of work:
-// a unit is at least mr·nr·kb·teamPanels multiply-adds (6×16×256×16, 0.4
-// MFLOP, about 4 µs), small enough to even out the cores' finishing times.
-const teamPanels = 16
+// a unit is one A block by teamPanels panels, up to 168×128×256
+// multiply-adds (0.06 ms on a core), small enough that the cores finish a
+// step close together.
+const teamPanels = 8
 
 // teamMinFlops is the smallest product (m·n·k) run as a team; smaller ones
 // run on the calling goroutine alone.
@@ -88,16 +90,7 @@ func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda
 	steps := ((n + t.nc - 1) / t.nc) * ((k + t.kc - 1) / t.kc)
 	t.next = make([]atomic.Int64, 2*steps)
 	t.bar.n = int32(nt)
-	var wg sync.WaitGroup
-	for i := 1; i < nt; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.work()
-		}()
-	}
-	t.work()
-	wg.Wait()
+	forkjoin.Run(nt, func(int) { t.work() })
 }
 
 // work is one member's share: every member walks the same steps and takes

@@ -212,12 +212,21 @@ func conv2DBackwardDataBlocked(p ConvParams, dy, w, dx []float32) {
 		for n := lo; n < hi; n++ {
 			dyn := dy[n*outImg : (n+1)*outImg]
 			dxn := dx[n*inImg : (n+1)*inImg]
-			clear(dxn)
+			// Each band zeroes the rows of dx it is the first to reach
+			// (cleared… upto), in cache and on every thread of the col2im,
+			// instead of one serial pass over dx first.
+			cleared := 0
 			for y0 := 0; y0 < oh; y0 += band {
 				y1 := min(oh, y0+band)
 				ld := (y1 - y0) * ow
+				upto := min(p.H, (y1-1)*p.StrideH-p.PadT+p.KH)
+				if y1 == oh {
+					upto = p.H
+				}
+				upto = max(upto, cleared)
 				sgemm(true, false, rows, ld, p.K, 1, w, rows, dyn[y0*ow:], oh*ow, 0, *buf, ld)
-				col2imAdd(p, *buf, ld, dxn, y0, y1)
+				col2imAdd(p, *buf, ld, dxn, y0, y1, cleared, upto)
+				cleared = upto
 			}
 		}
 	})
@@ -456,20 +465,27 @@ func col2im(p ConvParams, col, x []float32) { col2imLD(p, col, x, p.OutH()*p.Out
 // into column phases as im2colLD does made it slower: its cost is reading
 // col, not scattering.)
 func col2imLD(p ConvParams, col, x []float32, ld int) {
-	clear(x[:p.C*p.H*p.W])
-	col2imAdd(p, col, ld, x, 0, p.OutH())
+	col2imAdd(p, col, ld, x, 0, p.OutH(), 0, p.H)
 }
 
 // col2imAdd adds the columns of output rows y0..y1−1, held in col from
-// column 0 on (leading dimension ld), into x. Channels are independent;
-// outside a parallel region (a batch of one) they are split over the
-// threads a product may use.
-func col2imAdd(p ConvParams, col []float32, ld int, x []float32, y0, y1 int) {
+// column 0 on (leading dimension ld), into x, after zeroing rows r0..r1−1
+// of every channel of x. Channels are independent; outside a parallel
+// region (a batch of one) they are split over the threads a product may
+// use.
+func col2imAdd(p ConvParams, col []float32, ld int, x []float32, y0, y1, r0, r1 int) {
 	nt := 1
 	if p.C*p.H*p.W >= col2imSplitMin {
 		nt = min(gemmThreads(), p.C)
 	}
-	parallelForWorkers(p.C, nt, func(_, lo, hi int) { col2imChannels(p, col, ld, x, y0, y1, lo, hi) })
+	parallelForWorkers(p.C, nt, func(_, lo, hi int) {
+		if r0 < r1 {
+			for c := lo; c < hi; c++ {
+				clear(x[c*p.H*p.W+r0*p.W : c*p.H*p.W+r1*p.W])
+			}
+		}
+		col2imChannels(p, col, ld, x, y0, y1, lo, hi)
+	})
 }
 
 // col2imSplitMin is the smallest image (C·H·W values) whose col2im is split

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/colorize-dev/colorize/internal/blas"
+	"github.com/colorize-dev/colorize/internal/forkjoin"
 )
 
 // workers is how many goroutines share n independent items: at most
@@ -36,16 +37,7 @@ func parallelForWorkers(n, nw int, f func(worker, lo, hi int)) {
 	}
 	blas.BeginParallel()
 	defer blas.EndParallel()
-	var wg sync.WaitGroup
-	for i := 0; i < nw; i++ {
-		lo, hi := i*n/nw, (i+1)*n/nw
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(i, lo, hi)
-		}()
-	}
-	wg.Wait()
+	forkjoin.Run(nw, func(i int) { f(i, i*n/nw, (i+1)*n/nw) })
 }
 
 // bufPools recycle scratch buffers (im2col matrices, partial sums) between

@@ -3,7 +3,8 @@ package parallel
 
 import (
 	"runtime"
-	"sync"
+
+	"github.com/colorize-dev/colorize/internal/forkjoin"
 )
 
 // Chunks runs f over [0, n) in at most GOMAXPROCS contiguous chunks of at
@@ -16,13 +17,5 @@ func Chunks(n, minChunk int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < w; i++ {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			f(lo, hi)
-		}(i*n/w, (i+1)*n/w)
-	}
-	wg.Wait()
+	forkjoin.Run(w, func(i int) { f(i*n/w, (i+1)*n/w) })
 }
