@@ -97,14 +97,41 @@ echo "peak RSS (MiB), last round: colorize $(metric "$out/go$ROUNDS.txt" MiB-pea
 # (grep on captured output: with pipefail, grep -q closing the pipe early
 # would fail the test.)
 has() { case "$(go test -list "$2" "$1" 2>/dev/null)" in *"$2"*) return 0 ;; esac; return 1; }
+# Inference: ROUNDS interleaved rounds per size, rotating like the training
+# step's; each figure is the median of STEPS passes after a warm-up pass,
+# on both sides.
 if [ -f bench/infer_torch.py ] && has ./internal/unet BenchmarkInfer; then
+	go test -tags openblas -c -o "$out/unet.test" ./internal/unet
+	[ -z "${BENCH_SKIP_PURE:-}" ] && CGO_ENABLED=0 go test -c -o "$out/unet-pure.test" ./internal/unet
+	unet() { # binary side -> seconds of the median pass
+		(cd internal/unet && "$1" -test.run '^$' -test.bench "^BenchmarkInfer/$2\$" -test.benchtime "${STEPS}x") >"$out/unet.txt"
+		metric "$out/unet.txt" s/infer-median
+	}
 	for side in 256 512; do
-		t=$($PY bench/infer_torch.py --size "$side" --threads "$THREADS" | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec"])')
-		g=$(gobench "-tags openblas" ./internal/unet "BenchmarkInfer/${side}")
-		row "infer ${side}² depth 8 (openblas)" "$g" "$t"
-		if [ -z "${BENCH_SKIP_PURE:-}" ]; then
-			row "infer ${side}² depth 8 (pure Go)" "$(gobench "" ./internal/unet "BenchmarkInfer/${side}")" "$t"
-		fi
+		declare -A iratios=()
+		for r in $(seq 1 "$ROUNDS"); do
+			steps=(torch $builds)
+			n=${#steps[@]}
+			declare -A got=()
+			for i in $(seq 0 $((n - 1))); do
+				case ${steps[$(((i + r - 1) % n))]} in
+				torch) got[torch]=$($PY bench/infer_torch.py --size "$side" --threads "$THREADS" --reps "$STEPS" | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec"])') ;;
+				openblas) got[openblas]=$(unet "$out/unet.test" "$side") ;;
+				pure) got[pure]=$(unet "$out/unet-pure.test" "$side") ;;
+				esac
+			done
+			for b in $builds; do
+				label="OpenBLAS build"
+				[ "$b" = pure ] && label="pure Go"
+				row "infer ${side}² depth 8 ($label), round $r" "${got[$b]}" "${got[torch]}"
+				iratios[$b]+="$(awk -v a="${got[$b]}" -v b="${got[torch]}" 'BEGIN { print a / b }') "
+			done
+		done
+		for b in $builds; do
+			label="OpenBLAS build"
+			[ "$b" = pure ] && label="pure Go"
+			printf '%-44s %38s\n' "infer ${side}² ($label), median round" "$(printf '%s\n' ${iratios[$b]} | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')"
+		done
 	done
 fi
 if [ -f bench/fid_features.py ] && has ./internal/fid BenchmarkFeatures; then

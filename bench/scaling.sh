@@ -33,11 +33,11 @@ for cfg in 64:6 128:7 256:8; do
 	done
 done
 echo
-echo "| inference, depth 8, batch 1 | colorize s | PyTorch s | ratio | colorize peak RSS MiB | PyTorch peak RSS MiB |"
+echo "| inference, depth 8, batch 1 | colorize s (median pass) | PyTorch s (median pass) | ratio | colorize peak RSS MiB | PyTorch peak RSS MiB |"
 echo "|---|---|---|---|---|---|"
 for side in 256 512 1024 2048; do
 	g=$(cd internal/unet && "$bin/unet.test" -test.run '^$' -test.bench "^BenchmarkInfer/${side}\$" -test.benchtime "${STEPS}x")
-	gs=$(echo "$g" | awk '/^BenchmarkInfer/ {print $3/1e9; exit}') grss=$(echo "$g" | metric MiB-peak-rss)
+	gs=$(echo "$g" | metric s/infer-median) grss=$(echo "$g" | metric MiB-peak-rss)
 	t=$($PY bench/infer_torch.py --size "$side" --threads "$THREADS" --reps "$STEPS")
 	ts=$(echo "$t" | field sec) trss=$(echo "$t" | field peak_rss_mb)
 	echo "| ${side}² | $(printf %.3f "$gs") | $(printf %.3f "$ts") | $(ratio "$gs" "$ts") | ${grss} | $(printf %.1f "$trss") |"

@@ -3,8 +3,10 @@ package unet
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // BenchmarkInfer times one inference of the pix2pix 256² generator (depth 8,
@@ -24,12 +26,19 @@ func BenchmarkInfer(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
+			passes := make([]float64, 0, b.N)
 			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
 				if _, err := r.Run(in, 0); err != nil {
 					b.Fatal(err)
 				}
+				passes = append(passes, time.Since(t0).Seconds())
 			}
 			b.StopTimer()
+			// The median pass, as bench/infer_torch.py reports PyTorch's.
+			slices.Sort(passes)
+			b.ReportMetric(passes[len(passes)/2], "s/infer-median")
+			b.ReportMetric(passes[0], "s/infer-min")
 			// Peak RSS means one size's cost only when one size runs in the
 			// process, as bench/scaling.sh runs them.
 			var ru syscall.Rusage
