@@ -5,20 +5,12 @@ package gemm
 // so that the micro-kernel reads mr consecutive values per step of the inner
 // dimension. Rows past mb are zero.
 func packA(trans bool, mb, kb int, a []float32, lda, i0, p0 int, dst []float32) {
-	ir := 0
-	if full := mb / mr; trans && full > 0 {
-		// All full panels at once, a row of op(A)ᵀ at a time: one panel at a
-		// time reads kb values at a stride of lda, and at a power-of-two
-		// stride (lda 4096 or 8192 in the U-Net's decoder) those rows share
-		// a few cache sets, so each line was read again from L3 for every
-		// panel it feeds.
-		packATFull(kb, full, a[p0*lda+i0:], lda, dst)
-		ir = full * mr
-	}
-	for ; ir < mb; ir += mr {
+	for ir := 0; ir < mb; ir += mr {
 		mh := min(mr, mb-ir)
 		d := dst[ir*kb : (ir+mr)*kb]
 		switch {
+		case trans && mh == mr:
+			packATFull(kb, a[p0*lda+i0+ir:], lda, d)
 		case mh == mr:
 			packANFull(kb, a[(i0+ir)*lda+p0:], lda, d)
 		case trans:

@@ -4,18 +4,16 @@ package gemm
 // bounds checked here, and Go for the last kb % 8 columns of the
 // transposing ones.
 
-// packATFull packs panels full panels of a transposed A (a[0] is the
-// first element) into d, panel q at d[q·kb·mr …]; see packA.
-func packATFull(kb, panels int, a []float32, lda int, d []float32) {
+// packATFull packs one full panel of a transposed A (a[0] is its first
+// element) into d; see packA.
+func packATFull(kb int, a []float32, lda int, d []float32) {
 	if !useAsm || kb == 0 {
-		for q := 0; q < panels; q++ {
-			packATGo(0, kb, a[q*mr:], lda, d[q*kb*mr:])
-		}
+		packATGo(0, kb, a, lda, d)
 		return
 	}
-	_ = a[(kb-1)*lda+panels*mr-1]
-	_ = d[panels*kb*mr-1]
-	packATSSE2(kb, panels, &a[0], lda, &d[0], kb*mr)
+	_ = a[(kb-1)*lda+mr-1]
+	_ = d[kb*mr-1]
+	packATSSE2(kb, &a[0], lda, &d[0])
 }
 
 // packANFull packs one full panel of A (a[0] is its first element).
@@ -58,7 +56,7 @@ func packBTFull(kb int, b []float32, ldb int, d []float32) {
 }
 
 //go:noescape
-func packATSSE2(kb, panels int, src *float32, lda int, dst *float32, panelStride int)
+func packATSSE2(kb int, src *float32, lda int, dst *float32)
 
 //go:noescape
 func packANAVX2(kb8 int, src *float32, lda int, dst *float32)

@@ -175,37 +175,23 @@ an8:
 	VZEROUPPER
 	RET
 
-// func packATSSE2(kb, panels int, src *float32, lda int, dst *float32, panelStride int)
+// func packATSSE2(kb int, src *float32, lda int, dst *float32)
 //
-// Full panels of a transposed A (SSE2 moves), a row of src at a time: for
-// p < kb, q < panels and r < 6, dst[q·panelStride + 6p + r] =
-// src[p·lda + 6q + r].
-TEXT ·packATSSE2(SB), NOSPLIT, $0-48
+// One panel of a transposed A (SSE2 moves): for p < kb and r < 6,
+// dst[6p + r] = src[p·lda + r].
+TEXT ·packATSSE2(SB), NOSPLIT, $0-32
 	MOVQ kb+0(FP), CX
-	MOVQ src+16(FP), SI
-	MOVQ lda+24(FP), R8
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), R8
 	SHLQ $2, R8
-	MOVQ dst+32(FP), DI
-	MOVQ panelStride+40(FP), R9
-	SHLQ $2, R9
-
+	MOVQ dst+24(FP), DI
 at1:
-	MOVQ panels+8(FP), DX
-	MOVQ SI, R10
-	MOVQ DI, R11
-
-at2:
-	MOVUPS (R10), X0
-	MOVQ 16(R10), X1
-	MOVUPS X0, (R11)
-	MOVQ X1, 16(R11)
-	ADDQ $24, R10
-	ADDQ R9, R11
-	DECQ DX
-	JNZ  at2
-
+	MOVUPS (SI), X0
+	MOVQ 16(SI), X1
+	MOVUPS X0, (DI)
+	MOVQ X1, 16(DI)
 	ADDQ R8, SI
 	ADDQ $24, DI
 	DECQ CX
-	JNZ  at1
+	JNZ at1
 	RET

@@ -2,11 +2,7 @@
 
 package gemm
 
-func packATFull(kb, panels int, a []float32, lda int, d []float32) {
-	for q := 0; q < panels; q++ {
-		packATGo(0, kb, a[q*mr:], lda, d[q*kb*mr:])
-	}
-}
+func packATFull(kb int, a []float32, lda int, d []float32) { packATGo(0, kb, a, lda, d) }
 
 func packANFull(kb int, a []float32, lda int, d []float32) { packANGo(0, kb, a, lda, d) }
 

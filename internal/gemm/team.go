@@ -19,15 +19,40 @@ import (
 // rows of A (every mc-row block) once, in units taken from a shared counter,
 // waits for all of it, then computes the tiles of C in units of one A block
 // by a run of B's panels, again from a shared counter, so a faster core
-// simply takes more units. Each tile of C is computed by the same
-// micro-kernel calls, over the same blocks of the inner dimension, as in
-// Sgemm, so the bits do not depend on the team's size or on scheduling.
+// simply takes more units. When B's block is thin (at most thinPanels
+// panels: the U-Net's inner levels, whose products stream a filter of up
+// to 8 M values from memory for 4–64 columns) each A block serves one unit
+// only, and sharing it would mean writing all of A's packed blocks out of
+// the cache and reading them back: there a unit is a few panels of A that
+// it packs itself, in the member's private buffer, just before using them. Each tile of C is
+// computed by the same micro-kernel calls, over the same blocks of the
+// inner dimension, as in Sgemm, so the bits do not depend on the team's
+// size or on scheduling.
 
 // teamPanels is the number of B panels (nr columns each) per unit of work:
 // a unit is one A block by teamPanels panels, up to 168×128×256
 // multiply-adds (0.06 ms on a core), small enough that the cores finish a
 // step close together.
 const teamPanels = 8
+
+// thinRows is the fewest rows of A in a unit of work where B is thin: with
+// B's 16 panels at most, 48×256×256 multiply-adds, small enough that the
+// cores finish a step together where A has few blocks (the encoder's
+// 512-channel layers: four).
+const thinRows = 8 * mr
+
+// thinUnitRows is the rows of A per unit where B is thin: about eight units
+// per member, from thinRows up to a whole A block. A tall A is streamed
+// from memory, a row of its stored transpose at a time, and a unit of 48
+// rows read runs of 192 bytes: dec1 of the U-Net at 512² took 7.9 ms
+// instead of the 5.0 of blocks of 168 rows.
+func (t *team) thinUnitRows() int {
+	return min(t.mc, max(thinRows, roundUp(t.m/(8*int(t.bar.n)), mr)))
+}
+
+// thinPanels is the most panels of B a block may have and still count as
+// thin (see above).
+const thinPanels = 2 * teamPanels
 
 // teamMinFlops is the smallest product (m·n·k) run as a team; smaller ones
 // run on the calling goroutine alone.
@@ -83,8 +108,12 @@ func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda
 	t := &team{transA: transA, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, stored: stored, packer: packer,
 		beta: beta, c: c, ldc: ldc}
 	t.kc, t.mc, t.nc = split(k, kcMax, 1), split(m, mcMax, mr), split(n, ncMax, nr)
-	kb := min(t.kc, k)
-	ws := getWorkspace(roundUp(m, mr)*kb, roundUp(min(t.nc, n), nr)*kb)
+	kb, nb := min(t.kc, k), min(t.nc, n)
+	na := roundUp(m, mr) * kb // every A block, shared
+	if thin(nb) {
+		na = 0 // only the last block of B can be wider than the first
+	}
+	ws := getWorkspace(na, roundUp(nb, nr)*kb)
 	defer workspaces.Put(ws)
 	t.ap, t.bp = ws.a, ws.b
 	steps := ((n + t.nc - 1) / t.nc) * ((k + t.kc - 1) / t.kc)
@@ -93,27 +122,42 @@ func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda
 	forkjoin.Run(nt, func(int) { t.work() })
 }
 
+// thin reports whether a block of B nb columns wide is thin.
+func thin(nb int) bool { return (nb+nr-1)/nr <= thinPanels }
+
 // work is one member's share: every member walks the same steps and takes
 // units from the shared counters until a step's units run out.
 func (t *team) work() {
+	var own *workspace // the member's A block, for thin blocks of B
+	defer func() {
+		if own != nil {
+			workspaces.Put(own)
+		}
+	}()
 	step := 0
 	for jc := 0; jc < t.n; jc += t.nc {
 		nb := min(t.nc, t.n-jc)
 		panels := (nb + nr - 1) / nr
 		bUnits := (panels + teamPanels - 1) / teamPanels
+		thinB := thin(nb)
 		for pc := 0; pc < t.k; pc += t.kc {
 			kb := min(t.kc, t.k-pc)
 			aUnits := (t.m + t.mc - 1) / t.mc
+			shared := aUnits // A blocks packed in the first phase
+			if thinB {
+				shared = 0
+			}
 
-			// Pack B's block and the A blocks of this slice of k.
+			// Pack B's block and (unless B is thin) the A blocks of this
+			// slice of k.
 			next := &t.next[2*step]
-			for u := int(next.Add(1) - 1); u < aUnits+bUnits; u = int(next.Add(1) - 1) {
-				if u < aUnits {
+			for u := int(next.Add(1) - 1); u < shared+bUnits; u = int(next.Add(1) - 1) {
+				if u < shared {
 					ic := u * t.mc
 					packA(t.transA, min(t.mc, t.m-ic), kb, t.a, t.lda, ic, pc, t.ap[ic*kb:])
 					continue
 				}
-				q0 := (u - aUnits) * teamPanels
+				q0 := (u - shared) * teamPanels
 				cols := min(nb, (q0+teamPanels)*nr) - q0*nr
 				dst := t.bp[q0*nr*kb:]
 				if t.packer != nil {
@@ -130,6 +174,23 @@ func (t *team) work() {
 				bt = 1 // later blocks of the inner dimension add to C
 			}
 			next = &t.next[2*step+1]
+			if thinB {
+				// thinRows rows of A by all of B's panels a unit.
+				rows := t.thinUnitRows()
+				if own == nil {
+					own = getWorkspace(rows*min(t.kc, t.k), 0)
+				}
+				units := (t.m + rows - 1) / rows
+				for u := int(next.Add(1) - 1); u < units; u = int(next.Add(1) - 1) {
+					ic := u * rows
+					mb := min(rows, t.m-ic)
+					packA(t.transA, mb, kb, t.a, t.lda, ic, pc, own.a)
+					macroKernel(mb, nb, kb, t.alpha, own.a, t.bp, bt, t.c[ic*t.ldc+jc:], t.ldc)
+				}
+				t.bar.wait()
+				step++
+				continue
+			}
 			for u := int(next.Add(1) - 1); u < aUnits*bUnits; u = int(next.Add(1) - 1) {
 				ic, q0 := (u/bUnits)*t.mc, (u%bUnits)*teamPanels
 				mb := min(t.mc, t.m-ic)

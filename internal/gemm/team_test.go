@@ -11,7 +11,8 @@ import (
 // goroutines gives the bits of one Sgemm call, for stored and packed B,
 // every transpose, alpha 1 and not, beta 0, 1 and other, odd sizes, and
 // blocks shrunk so that every dimension spans several blocks (several
-// steps, several A blocks, a partial last unit of panels).
+// steps, several A blocks, a partial last unit of panels), with blocks of B
+// thin and wide.
 func TestTeamIsBitIdentical(t *testing.T) {
 	defer func(kc, mc, nc int) { kcMax, mcMax, ncMax = kc, mc, nc }(kcMax, mcMax, ncMax)
 	for _, blocks := range [][3]int{{256, 168, 4080}, {64, 30, 400}} {
@@ -23,6 +24,7 @@ func TestTeamIsBitIdentical(t *testing.T) {
 					{m: 203, n: 1190, k: 300, alpha: 1, beta: 0},
 					{m: 97, n: 913, k: 129, alpha: 1, beta: 1, pad: 3},
 					{m: 64, n: 2049, k: 80, alpha: 0.5, beta: -2},
+					{m: 500, n: 40, k: 600, alpha: 1, beta: 0}, // B thin in every step
 				} {
 					p.ta, p.tb = tr[0], tr[1]
 					o := p.operands(rng, uniform)
