@@ -111,7 +111,7 @@ func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda
 	kb, nb := min(t.kc, k), min(t.nc, n)
 	na := roundUp(m, mr) * kb // every A block, shared
 	if thin(nb) {
-		na = 0 // only the last block of B can be wider than the first
+		na = 0 // every step's B is thin: only the last block of B can be narrower than the first
 	}
 	ws := getWorkspace(na, roundUp(nb, nr)*kb)
 	defer workspaces.Put(ws)
@@ -125,81 +125,107 @@ func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda
 // thin reports whether a block of B nb columns wide is thin.
 func thin(nb int) bool { return (nb+nr-1)/nr <= thinPanels }
 
+// How a step shares its packing: see the comment at the top.
+type stepMode int
+
+const (
+	shareBoth stepMode = iota // A's blocks and B's block packed first, then tiles
+	ownA                      // B thin: B packed first, then units of rows of A each packs
+)
+
+// mode returns how the step with a block of B nb columns wide runs.
+func (t *team) mode(nb int) stepMode {
+	if thin(nb) {
+		return ownA
+	}
+	return shareBoth
+}
+
+// member is one goroutine's private packing buffer.
+type member struct{ a *workspace }
+
+func (m *member) release() {
+	if m.a != nil {
+		workspaces.Put(m.a)
+	}
+}
+
 // work is one member's share: every member walks the same steps and takes
 // units from the shared counters until a step's units run out.
 func (t *team) work() {
-	var own *workspace // the member's A block, for thin blocks of B
-	defer func() {
-		if own != nil {
-			workspaces.Put(own)
-		}
-	}()
+	var me member
+	defer me.release()
 	step := 0
 	for jc := 0; jc < t.n; jc += t.nc {
 		nb := min(t.nc, t.n-jc)
-		panels := (nb + nr - 1) / nr
-		bUnits := (panels + teamPanels - 1) / teamPanels
-		thinB := thin(nb)
+		mode := t.mode(nb)
 		for pc := 0; pc < t.k; pc += t.kc {
 			kb := min(t.kc, t.k-pc)
-			aUnits := (t.m + t.mc - 1) / t.mc
-			shared := aUnits // A blocks packed in the first phase
-			if thinB {
-				shared = 0
-			}
-
-			// Pack B's block and (unless B is thin) the A blocks of this
-			// slice of k.
-			next := &t.next[2*step]
-			for u := int(next.Add(1) - 1); u < shared+bUnits; u = int(next.Add(1) - 1) {
-				if u < shared {
-					ic := u * t.mc
-					packA(t.transA, min(t.mc, t.m-ic), kb, t.a, t.lda, ic, pc, t.ap[ic*kb:])
-					continue
-				}
-				q0 := (u - shared) * teamPanels
-				cols := min(nb, (q0+teamPanels)*nr) - q0*nr
-				dst := t.bp[q0*nr*kb:]
-				if t.packer != nil {
-					t.packer.PackB(kb, cols, pc, jc+q0*nr, dst)
-				} else {
-					packB(t.stored.trans, kb, cols, t.stored.b, t.stored.ld, pc, jc+q0*nr, dst)
-				}
-			}
+			t.pack(&t.next[2*step], mode, jc, nb, pc, kb)
 			t.bar.wait()
-
-			// The tiles of C, one A block by teamPanels of B's panels a unit.
 			bt := t.beta
 			if pc > 0 {
 				bt = 1 // later blocks of the inner dimension add to C
 			}
-			next = &t.next[2*step+1]
-			if thinB {
-				// thinRows rows of A by all of B's panels a unit.
-				rows := t.thinUnitRows()
-				if own == nil {
-					own = getWorkspace(rows*min(t.kc, t.k), 0)
-				}
-				units := (t.m + rows - 1) / rows
-				for u := int(next.Add(1) - 1); u < units; u = int(next.Add(1) - 1) {
-					ic := u * rows
-					mb := min(rows, t.m-ic)
-					packA(t.transA, mb, kb, t.a, t.lda, ic, pc, own.a)
-					macroKernel(mb, nb, kb, t.alpha, own.a, t.bp, bt, t.c[ic*t.ldc+jc:], t.ldc)
-				}
-				t.bar.wait()
-				step++
-				continue
-			}
-			for u := int(next.Add(1) - 1); u < aUnits*bUnits; u = int(next.Add(1) - 1) {
-				ic, q0 := (u/bUnits)*t.mc, (u%bUnits)*teamPanels
-				mb := min(t.mc, t.m-ic)
-				cols := min(nb, (q0+teamPanels)*nr) - q0*nr
-				macroKernel(mb, cols, kb, t.alpha, t.ap[ic*kb:], t.bp[q0*nr*kb:], bt, t.c[ic*t.ldc+jc+q0*nr:], t.ldc)
-			}
+			t.multiply(&t.next[2*step+1], &me, mode, jc, nb, pc, kb, bt)
 			// The packed blocks are rewritten by the next step.
 			t.bar.wait()
 			step++
+		}
+	}
+}
+
+// pack runs a step's shared packing: A's blocks unless each unit packs its
+// own rows of A, and B's block in runs of teamPanels panels.
+func (t *team) pack(next *atomic.Int64, mode stepMode, jc, nb, pc, kb int) {
+	aUnits := (t.m + t.mc - 1) / t.mc
+	if mode == ownA {
+		aUnits = 0
+	}
+	bUnits := (nb + teamPanels*nr - 1) / (teamPanels * nr)
+	for u := int(next.Add(1) - 1); u < aUnits+bUnits; u = int(next.Add(1) - 1) {
+		if u < aUnits {
+			ic := u * t.mc
+			packA(t.transA, min(t.mc, t.m-ic), kb, t.a, t.lda, ic, pc, t.ap[ic*kb:])
+			continue
+		}
+		q0 := (u - aUnits) * teamPanels
+		t.packB(kb, min(nb, (q0+teamPanels)*nr)-q0*nr, pc, jc+q0*nr, t.bp[q0*nr*kb:])
+	}
+}
+
+// packB packs rows p0… and columns j0… of B, kb×cols, into dst.
+func (t *team) packB(kb, cols, p0, j0 int, dst []float32) {
+	if t.packer != nil {
+		t.packer.PackB(kb, cols, p0, j0, dst)
+		return
+	}
+	packB(t.stored.trans, kb, cols, t.stored.b, t.stored.ld, p0, j0, dst)
+}
+
+// multiply computes a step's tiles of C in units from next.
+func (t *team) multiply(next *atomic.Int64, me *member, mode stepMode, jc, nb, pc, kb int, beta float32) {
+	switch mode {
+	case ownA:
+		// thinUnitRows rows of A, packed here, by all of B's panels a unit.
+		rows := t.thinUnitRows()
+		if me.a == nil {
+			me.a = getWorkspace(rows*min(t.kc, t.k), 0)
+		}
+		for u := int(next.Add(1) - 1); u*rows < t.m; u = int(next.Add(1) - 1) {
+			ic := u * rows
+			mb := min(rows, t.m-ic)
+			packA(t.transA, mb, kb, t.a, t.lda, ic, pc, me.a.a)
+			macroKernel(mb, nb, kb, t.alpha, me.a.a, t.bp, beta, t.c[ic*t.ldc+jc:], t.ldc)
+		}
+	default:
+		// One A block by teamPanels of B's panels a unit.
+		bUnits := (nb + teamPanels*nr - 1) / (teamPanels * nr)
+		aUnits := (t.m + t.mc - 1) / t.mc
+		for u := int(next.Add(1) - 1); u < aUnits*bUnits; u = int(next.Add(1) - 1) {
+			ic, q0 := (u/bUnits)*t.mc, (u%bUnits)*teamPanels
+			cols := min(nb, (q0+teamPanels)*nr) - q0*nr
+			macroKernel(min(t.mc, t.m-ic), cols, kb, t.alpha, t.ap[ic*kb:], t.bp[q0*nr*kb:], beta, t.c[ic*t.ldc+jc+q0*nr:], t.ldc)
 		}
 	}
 }
