@@ -24,10 +24,10 @@ import (
 // to 8 M values from memory for 4–64 columns) each A block serves one unit
 // only, and sharing it would mean writing all of A's packed blocks out of
 // the cache and reading them back: there a unit is a few panels of A that
-// it packs itself, in the member's private buffer, just before using them. Each tile of C is
-// computed by the same micro-kernel calls, over the same blocks of the
-// inner dimension, as in Sgemm, so the bits do not depend on the team's
-// size or on scheduling.
+// it packs itself, in the member's private buffer, just before using them.
+// Each tile of C is computed by the same micro-kernel calls, over the same
+// blocks of the inner dimension, as in Sgemm, so the bits do not depend on
+// the team's size or on scheduling.
 
 // teamPanels is the number of B panels (nr columns each) per unit of work:
 // a unit is one A block by teamPanels panels, up to 168×128×256
