@@ -100,6 +100,8 @@ type team struct {
 	bar  barrier
 }
 
+// driveTeam is drive on a team of nt goroutines: drive itself for one
+// goroutine or a product too small to share.
 func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda int, stored storedB, packer BPacker, beta float32, c []float32, ldc int) {
 	if nt <= 1 || m*n*k < teamMinFlops {
 		drive(transA, m, n, k, alpha, a, lda, stored, packer, beta, c, ldc)
