@@ -8,15 +8,15 @@ bins in which exactly one thread did work. Samples in spin and sleep frames
 idle. The one-thread bins are attributed to the first colorize frames of
 their samples.
 
-    cd internal/unet
-    perf record -F 2000 -g -o /tmp/perf.data ./unet.test -test.run '^$' \\
-        -test.bench '^BenchmarkInfer/512$' -test.benchtime 10x
+    go test -c -tags openblas -o /tmp/unet.test ./internal/unet
+    (cd internal/unet && perf record -F 2000 -g -o /tmp/perf.data /tmp/unet.test \\
+        -test.run '^$' -test.bench '^BenchmarkInfer/512$' -test.benchtime 10x)
     perf script -i /tmp/perf.data -F tid,time,ip,sym > /tmp/perf.txt
-    /usr/bin/python3 bench/timeline.py /tmp/perf.txt --window Runner
+    /usr/bin/python3 bench/timeline.py /tmp/perf.txt --window 'internal/nn.'
 
 --window FRAME limits the count to the span between the first and the last
-sample with FRAME in its stack (the inference runner, leaving out building
-the network). At -F 2000 a busy thread leaves about two samples per 1 ms bin.
+sample with FRAME in its stack ('internal/nn.': the graph's ops running,
+leaving out building the network). At -F 2000 a busy thread leaves about two samples per 1 ms bin.
 """
 import argparse
 import collections

@@ -13,8 +13,8 @@ import (
 // calling goroutine (0, 20 µs, 1 ms) or of sleep longer than Spin (the
 // helpers park). It reports µs-to-start per section; the calls themselves
 // each busy-wait 200 µs. On the development VM a go statement's goroutine
-// started 107–185 µs late, a spinning helper's call 3 µs late
-// (BENCHMARKS.md, session 7).
+// started 140–170 µs late, a spinning helper's call 5–19 µs late, a parked
+// one's 182 µs (BENCHMARKS.md, session 7).
 func BenchmarkStartLatency(b *testing.B) {
 	busy := func(d time.Duration) {
 		for t := time.Now(); time.Since(t) < d; {

@@ -127,21 +127,9 @@ func driveTeam(nt int, transA bool, m, n, k int, alpha float32, a []float32, lda
 // thin reports whether a block of B nb columns wide is thin.
 func thin(nb int) bool { return (nb+nr-1)/nr <= thinPanels }
 
-// How a step shares its packing: see the comment at the top.
-type stepMode int
-
-const (
-	shareBoth stepMode = iota // A's blocks and B's block packed first, then tiles
-	ownA                      // B thin: B packed first, then units of rows of A each packs
-)
-
-// mode returns how the step with a block of B nb columns wide runs.
-func (t *team) mode(nb int) stepMode {
-	if thin(nb) {
-		return ownA
-	}
-	return shareBoth
-}
+// bUnits is the number of runs of teamPanels panels in a block of B nb
+// columns wide.
+func bUnits(nb int) int { return (nb + teamPanels*nr - 1) / (teamPanels * nr) }
 
 // member is one goroutine's private packing buffer.
 type member struct{ a *workspace }
@@ -160,16 +148,16 @@ func (t *team) work() {
 	step := 0
 	for jc := 0; jc < t.n; jc += t.nc {
 		nb := min(t.nc, t.n-jc)
-		mode := t.mode(nb)
+		thinB := thin(nb)
 		for pc := 0; pc < t.k; pc += t.kc {
 			kb := min(t.kc, t.k-pc)
-			t.pack(&t.next[2*step], mode, jc, nb, pc, kb)
+			t.pack(&t.next[2*step], thinB, jc, nb, pc, kb)
 			t.bar.wait()
 			bt := t.beta
 			if pc > 0 {
 				bt = 1 // later blocks of the inner dimension add to C
 			}
-			t.multiply(&t.next[2*step+1], &me, mode, jc, nb, pc, kb, bt)
+			t.multiply(&t.next[2*step+1], &me, thinB, jc, nb, pc, kb, bt)
 			// The packed blocks are rewritten by the next step.
 			t.bar.wait()
 			step++
@@ -177,15 +165,14 @@ func (t *team) work() {
 	}
 }
 
-// pack runs a step's shared packing: A's blocks unless each unit packs its
-// own rows of A, and B's block in runs of teamPanels panels.
-func (t *team) pack(next *atomic.Int64, mode stepMode, jc, nb, pc, kb int) {
+// pack runs a step's shared packing: A's blocks unless B is thin (then each
+// unit packs its own rows of A), and B's block in runs of teamPanels panels.
+func (t *team) pack(next *atomic.Int64, thinB bool, jc, nb, pc, kb int) {
 	aUnits := (t.m + t.mc - 1) / t.mc
-	if mode == ownA {
+	if thinB {
 		aUnits = 0
 	}
-	bUnits := (nb + teamPanels*nr - 1) / (teamPanels * nr)
-	for u := int(next.Add(1) - 1); u < aUnits+bUnits; u = int(next.Add(1) - 1) {
+	for u := int(next.Add(1) - 1); u < aUnits+bUnits(nb); u = int(next.Add(1) - 1) {
 		if u < aUnits {
 			ic := u * t.mc
 			packA(t.transA, min(t.mc, t.m-ic), kb, t.a, t.lda, ic, pc, t.ap[ic*kb:])
@@ -206,9 +193,8 @@ func (t *team) packB(kb, cols, p0, j0 int, dst []float32) {
 }
 
 // multiply computes a step's tiles of C in units from next.
-func (t *team) multiply(next *atomic.Int64, me *member, mode stepMode, jc, nb, pc, kb int, beta float32) {
-	switch mode {
-	case ownA:
+func (t *team) multiply(next *atomic.Int64, me *member, thinB bool, jc, nb, pc, kb int, beta float32) {
+	if thinB {
 		// thinUnitRows rows of A, packed here, by all of B's panels a unit.
 		rows := t.thinUnitRows()
 		if me.a == nil {
@@ -220,15 +206,14 @@ func (t *team) multiply(next *atomic.Int64, me *member, mode stepMode, jc, nb, p
 			packA(t.transA, mb, kb, t.a, t.lda, ic, pc, me.a.a)
 			macroKernel(mb, nb, kb, t.alpha, me.a.a, t.bp, beta, t.c[ic*t.ldc+jc:], t.ldc)
 		}
-	default:
-		// One A block by teamPanels of B's panels a unit.
-		bUnits := (nb + teamPanels*nr - 1) / (teamPanels * nr)
-		aUnits := (t.m + t.mc - 1) / t.mc
-		for u := int(next.Add(1) - 1); u < aUnits*bUnits; u = int(next.Add(1) - 1) {
-			ic, q0 := (u/bUnits)*t.mc, (u%bUnits)*teamPanels
-			cols := min(nb, (q0+teamPanels)*nr) - q0*nr
-			macroKernel(min(t.mc, t.m-ic), cols, kb, t.alpha, t.ap[ic*kb:], t.bp[q0*nr*kb:], beta, t.c[ic*t.ldc+jc+q0*nr:], t.ldc)
-		}
+		return
+	}
+	// One A block by teamPanels of B's panels a unit.
+	bu, aUnits := bUnits(nb), (t.m+t.mc-1)/t.mc
+	for u := int(next.Add(1) - 1); u < aUnits*bu; u = int(next.Add(1) - 1) {
+		ic, q0 := (u/bu)*t.mc, (u%bu)*teamPanels
+		cols := min(nb, (q0+teamPanels)*nr) - q0*nr
+		macroKernel(min(t.mc, t.m-ic), cols, kb, t.alpha, t.ap[ic*kb:], t.bp[q0*nr*kb:], beta, t.c[ic*t.ldc+jc+q0*nr:], t.ldc)
 	}
 }
 

@@ -17,10 +17,11 @@ const gemmSplitMinFlops = 1 << 18
 // product on internal/gemm runs as a team product (gemm.SgemmTeam: one
 // goroutine per thread sharing the packed blocks, work handed out as they
 // free up); any other is split into bands of rows of C (or of columns, when
-// C is wider than tall), one per thread, each a single-threaded call. Between calls
-// OpenBLAS's idle workers spin on sched_yield for a long time; in a training
-// step they spun through all of Go's own parallel work (im2col, batch norm,
-// activations, Adam) and took a core from it. Run this way they never wake.
+// C is wider than tall), one per thread, each a single-threaded call.
+// Between calls OpenBLAS's idle workers spin on sched_yield for a long
+// time; in a training step they spun through all of Go's own parallel work
+// (im2col, batch norm, activations, Adam) and took a core from it. Run this
+// way they never wake.
 //
 // Each element of C is still computed over the whole inner dimension in
 // the same blocks, and bands depend only on the sizes and the thread count,
