@@ -5,12 +5,20 @@ package gemm
 // so that the micro-kernel reads mr consecutive values per step of the inner
 // dimension. Rows past mb are zero.
 func packA(trans bool, mb, kb int, a []float32, lda, i0, p0 int, dst []float32) {
-	for ir := 0; ir < mb; ir += mr {
+	ir := 0
+	if full := mb / mr; trans && full > 0 && kb > 0 {
+		// All full panels together, a row of the stored matrix at a time:
+		// one panel at a time reads 24 bytes from each of kb rows lda
+		// apart, and at the decoder's power-of-two lda (8192) those rows
+		// share a few cache sets, so every line is fetched again for each
+		// of the 2–3 panels it holds (1.5 against 5.6 GB/s; BENCHMARKS.md).
+		packATPanels(kb, full, a[p0*lda+i0:], lda, dst)
+		ir = full * mr
+	}
+	for ; ir < mb; ir += mr {
 		mh := min(mr, mb-ir)
 		d := dst[ir*kb : (ir+mr)*kb]
 		switch {
-		case trans && mh == mr:
-			packATFull(kb, a[p0*lda+i0+ir:], lda, d)
 		case mh == mr:
 			packANFull(kb, a[(i0+ir)*lda+p0:], lda, d)
 		case trans:
@@ -76,13 +84,17 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 // The portable packing of whole panels; pack_amd64.go runs assembly
 // instead where it can, and these for what is left over.
 
-// packATGo packs one full panel of a transposed A whose first element is
-// a[0] (see packA), columns p0..kb.
-func packATGo(p0, kb int, a []float32, lda int, d []float32) {
-	for p := p0; p < kb; p++ {
-		s := a[p*lda:][:mr]
-		dp := d[p*mr : p*mr+mr : p*mr+mr]
-		dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+// packATGo packs panels full panels of a transposed A whose first element
+// is a[0] (see packA), a row of a at a time; panel q goes to d[q·kb·mr …].
+func packATGo(kb, panels int, a []float32, lda int, d []float32) {
+	for p := 0; p < kb; p++ {
+		src := a[p*lda:][:panels*mr]
+		for q := 0; q < panels; q++ {
+			s := src[q*mr : q*mr+mr : q*mr+mr]
+			o := q*kb*mr + p*mr
+			dp := d[o : o+mr : o+mr]
+			dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+		}
 	}
 }
 

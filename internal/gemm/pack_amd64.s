@@ -175,23 +175,39 @@ an8:
 	VZEROUPPER
 	RET
 
-// func packATSSE2(kb int, src *float32, lda int, dst *float32)
+// func packATRowsSSE2(kb, panels int, src *float32, lda int, dst *float32, pstride, ahead int)
 //
-// One panel of a transposed A (SSE2 moves): for p < kb and r < 6,
-// dst[6p + r] = src[p·lda + r].
-TEXT ·packATSSE2(SB), NOSPLIT, $0-32
+// Full panels of a transposed A a row of the stored matrix at a time: for
+// p < kb, q < panels and r < 6, dst[q·pstride + 6p + r] = src[p·lda + 6q + r].
+// Each row's run of 24·panels bytes is read once, front to back, and the
+// same run ahead rows on is prefetched.
+TEXT ·packATRowsSSE2(SB), NOSPLIT, $0-56
 	MOVQ kb+0(FP), CX
-	MOVQ src+8(FP), SI
-	MOVQ lda+16(FP), R8
+	MOVQ panels+8(FP), R9
+	MOVQ src+16(FP), SI
+	MOVQ lda+24(FP), R8
 	SHLQ $2, R8
-	MOVQ dst+24(FP), DI
-at1:
-	MOVUPS (SI), X0
-	MOVQ 16(SI), X1
-	MOVUPS X0, (DI)
-	MOVQ X1, 16(DI)
+	MOVQ dst+32(FP), DI
+	MOVQ pstride+40(FP), R10
+	SHLQ $2, R10
+	MOVQ ahead+48(FP), R11
+	IMULQ R8, R11
+rrow:
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ R9, DX
+rpanel:
+	PREFETCHT0 (AX)(R11*1)
+	MOVUPS (AX), X0
+	MOVQ 16(AX), X1
+	MOVUPS X0, (BX)
+	MOVQ X1, 16(BX)
+	ADDQ $24, AX
+	ADDQ R10, BX
+	DECQ DX
+	JNZ rpanel
 	ADDQ R8, SI
 	ADDQ $24, DI
 	DECQ CX
-	JNZ at1
+	JNZ rrow
 	RET

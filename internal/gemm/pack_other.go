@@ -2,7 +2,9 @@
 
 package gemm
 
-func packATFull(kb int, a []float32, lda int, d []float32) { packATGo(0, kb, a, lda, d) }
+func packATPanels(kb, panels int, a []float32, lda int, d []float32) {
+	packATGo(kb, panels, a, lda, d)
+}
 
 func packANFull(kb int, a []float32, lda int, d []float32) { packANGo(0, kb, a, lda, d) }
 
