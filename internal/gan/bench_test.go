@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/colorize-dev/colorize/internal/config"
+	"github.com/colorize-dev/colorize/internal/kernels"
 	"github.com/colorize-dev/colorize/internal/loss"
 	"github.com/colorize-dev/colorize/internal/model"
 )
@@ -41,6 +42,7 @@ func benchStep(b *testing.B, side, depth, n int) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	flops := kernels.Flops()
 	times := make([]float64, b.N)
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -50,6 +52,9 @@ func benchStep(b *testing.B, side, depth, n int) {
 		times[i] = time.Since(start).Seconds()
 	}
 	b.StopTimer()
+	// The products' operations per step: at the micro-kernel's in-cache
+	// speed, the least time a step can take (bench/run.sh).
+	b.ReportMetric(float64(kernels.Flops()-flops)/1e9/float64(b.N), "GFLOP/step")
 	// The median and the fastest step are less disturbed by other load on
 	// the machine than the mean; bench/train_step_torch.py reports the same
 	// two, and bench/run.sh compares like with like.

@@ -186,6 +186,7 @@ var lowerDirect = gemm.Accelerated()
 // of cols columns on up to nt goroutines: a team product, or with useTeams
 // off bands (eachBand), a band of columns packing only its own columns.
 func sgemmLowered(nt int, w []float32, b *loweredB, k, cols, rows int, c []float32) {
+	countFlops(k, cols, rows)
 	if nt > 1 && useTeams {
 		gemm.SgemmPackedBTeam(nt, false, k, cols, rows, 1, w, rows, b, 0, c, cols)
 		return

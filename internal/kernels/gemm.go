@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"runtime"
+	"sync/atomic"
 
 	"github.com/colorize-dev/colorize/internal/blas"
 	"github.com/colorize-dev/colorize/internal/gemm"
@@ -30,8 +31,23 @@ const gemmSplitMinFlops = 1 << 18
 // TestTeamIsBitIdentical and (alpha 1, beta 0 or 1, as here)
 // TestBandsAreBitIdentical.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	countFlops(m, n, k)
 	sgemmSplit(gemmThreads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// flops counts the floating-point operations of the matrix products run
+// here (2·m·n·k each), for benchmarks to set beside the kernel's peak.
+var flops atomic.Int64
+
+func countFlops(m, n, k int) { flops.Add(2 * int64(m) * int64(n) * int64(k)) }
+
+// Flops returns how many floating-point operations the matrix products of
+// this package have done since the process started: 2·m·n·k per product
+// as called, whatever the BLAS (the micro-kernel's rounding up to whole
+// panels is not counted). Benchmarks report the difference over a run;
+// divided by the micro-kernel's in-cache speed it is the least time those
+// products can take (bench/run.sh).
+func Flops() int64 { return flops.Load() }
 
 // gemmThreads is how many bands a product may be split into here: the
 // BLAS's thread count (1 inside a parallel region), at most GOMAXPROCS.

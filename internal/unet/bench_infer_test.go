@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/colorize-dev/colorize/internal/kernels"
 )
 
 // BenchmarkInfer times one inference of the pix2pix 256² generator (depth 8,
@@ -26,6 +28,7 @@ func BenchmarkInfer(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
+			flops := kernels.Flops()
 			passes := make([]float64, 0, b.N)
 			for i := 0; i < b.N; i++ {
 				t0 := time.Now()
@@ -35,6 +38,9 @@ func BenchmarkInfer(b *testing.B) {
 				passes = append(passes, time.Since(t0).Seconds())
 			}
 			b.StopTimer()
+			// The products' operations per pass: at the micro-kernel's
+			// in-cache speed, the least time a pass can take.
+			b.ReportMetric(float64(kernels.Flops()-flops)/1e9/float64(b.N), "GFLOP/infer")
 			// The median pass, as bench/infer_torch.py reports PyTorch's.
 			slices.Sort(passes)
 			b.ReportMetric(passes[len(passes)/2], "s/infer-median")
