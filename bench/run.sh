@@ -14,12 +14,6 @@ THREADS=${BENCH_THREADS:-2}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-gobench() { # tags pkg bench -> seconds per op
-	local tags=$1 pkg=$2 name=$3
-	go test $tags -run '^$' -bench "^${name}\$" -benchtime "${STEPS}x" -count 1 "$pkg" \
-		| tee -a "$out/go.txt" | awk -v n="$name" '$1 ~ n {print $3/1e9; exit}'
-}
-
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
@@ -166,10 +160,30 @@ if [ -f bench/infer_torch.py ] && has ./internal/unet BenchmarkInfer; then
 		printf '%-44s %38s\n' "infer ${side}², floor, median round" "$(median $ifloors)"
 	done
 fi
+# FID features: ROUNDS rounds of 16 images (batch 8 on both sides), the
+# two sides in turn, first alternating.
 if [ -f bench/fid_features.py ] && has ./internal/fid BenchmarkFeatures; then
-	t=$($PY bench/fid_features.py --threads "$THREADS" --images 16 --batch 8 | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec_per_image"])')
-	g=$(STEPS=16 gobench "-tags openblas" ./internal/fid BenchmarkFeatures) # the same 16 images
-	row "FID features per image (openblas)" "$g" "$t"
+	go test -tags openblas -c -o "$out/fid.test" ./internal/fid
+	fratios="" ffloors=""
+	for r in $(seq 1 "$ROUNDS"); do
+		pk=$(peak)
+		for i in 0 1; do
+			if [ $(((i + r) % 2)) = 0 ]; then
+				t=$($PY bench/fid_features.py --threads "$THREADS" --images 16 --batch 8 | $PY -c 'import json,sys; print(json.load(sys.stdin)["sec_per_image"])')
+			else
+				(cd internal/fid && "$out/fid.test" -test.run '^$' -test.bench '^BenchmarkFeatures$' -test.benchtime 16x) >"$out/fid.txt"
+				g=$(awk '/^BenchmarkFeatures/ { print $3 / 1e9; exit }' "$out/fid.txt")
+			fi
+		done
+		pk=$(faster "$pk" "$(peak)")
+		row "FID features per image (openblas), round $r" "$g" "$t"
+		fl=$(awk -v g="$(metric "$out/fid.txt" GFLOP/image)" -v p="$pk" 'BEGIN { print g / p }')
+		row "FID features, floor ($pk GFLOP/s), round $r" "$fl" "$t"
+		fratios+="$(awk -v a="$g" -v b="$t" 'BEGIN { print a / b }') "
+		ffloors+="$(awk -v a="$fl" -v b="$t" 'BEGIN { print a / b }') "
+	done
+	printf '%-44s %38s\n' "FID features per image, median round" "$(median $fratios)"
+	printf '%-44s %38s\n' "FID features, floor, median round" "$(median $ffloors)"
 fi
 
 # ONNX Runtime (onnxruntime-node from scripts/ort-install) running the

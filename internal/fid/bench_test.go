@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/colorize-dev/colorize/internal/kernels"
 )
 
 // benchModel loads the parity test's synthetic weights (the speed does not
@@ -51,10 +53,12 @@ func BenchmarkFeatures(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	flops := kernels.Flops()
 	if _, err := m.Extract(context.Background(), imgs, 0, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
+	b.ReportMetric(float64(kernels.Flops()-flops)/1e9/float64(b.N), "GFLOP/image")
 }
 
 // BenchmarkFeaturesLatency is one image alone: a single forward pass, with
