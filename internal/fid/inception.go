@@ -224,7 +224,8 @@ func maxPool(ws *workspace, x act, k, stride, pad int) act {
 // grid reductions, computed separably: the maxima of each row's windows,
 // then of three rows. The first maximum in row-major order wins ties, as in
 // kernels.MaxPool2D and NaNs are passed over as there, so the result is
-// the same bit for bit.
+// the same bit for bit; AVX2 (pool_amd64.s) takes 8 maxima at a time in the
+// same order.
 func maxPool3s2(ws *workspace, x, y act) {
 	oh, ow := y.h, y.w
 	rows := ws.get(x.h * ow)
@@ -233,7 +234,7 @@ func maxPool3s2(ws *workspace, x, y act) {
 		src, dst := x.d[c*x.h*x.w:(c+1)*x.h*x.w], y.d[c*oh*ow:(c+1)*oh*ow]
 		for i := 0; i < x.h; i++ {
 			r, o := src[i*x.w:(i+1)*x.w], rows[i*ow:(i+1)*ow]
-			for j := range o {
+			for j := maxWindows3s2Vec(r, o); j < len(o); j++ {
 				m := float32(math.Inf(-1))
 				for _, v := range r[2*j : 2*j+3] {
 					if v > m {
@@ -246,7 +247,7 @@ func maxPool3s2(ws *workspace, x, y act) {
 		for i := 0; i < oh; i++ {
 			a, b, d := rows[2*i*ow:(2*i+1)*ow], rows[(2*i+1)*ow:(2*i+2)*ow], rows[(2*i+2)*ow:(2*i+3)*ow]
 			o := dst[i*ow : (i+1)*ow]
-			for j := range o {
+			for j := max3Vec(a, b, d, o); j < len(o); j++ {
 				m := float32(math.Inf(-1))
 				for _, v := range [3]float32{a[j], b[j], d[j]} {
 					if v > m {
