@@ -1,6 +1,7 @@
 package fid
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
@@ -75,4 +76,21 @@ func TestAddBiasReLUMatchesTwoPasses(t *testing.T) {
 	got := append([]float32(nil), x.d...)
 	kernels.AddBiasReLU(got, bias, 42)
 	sameBits(t, "bias + ReLU", got, want)
+}
+
+// BenchmarkMaxPool3s2 is the stem's pool for one batch of 8 (64 planes of
+// 147² per image), with and without the AVX2 rows, on one goroutine.
+func BenchmarkMaxPool3s2(b *testing.B) {
+	x := randomAct(rand.New(rand.NewSource(1)), 64*8, 147, 147)
+	y := newAct(64*8, 1, 73, 73)
+	defer func(saved bool) { usePoolAsm = saved }(usePoolAsm)
+	for _, asm := range []bool{false, usePoolAsm} {
+		b.Run(fmt.Sprintf("asm=%v", asm), func(b *testing.B) {
+			usePoolAsm = asm
+			ws := new(workspace)
+			for i := 0; i < b.N; i++ {
+				maxPool3s2(ws, x, y)
+			}
+		})
+	}
 }
