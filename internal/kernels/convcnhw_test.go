@@ -126,8 +126,14 @@ func testLoweredBPacksTheIm2colMatrix(t *testing.T) {
 				band := *l
 				band.col0 = rng.Intn(j0 + 1) // the band starts col0 in; the block j0-col0 into it
 				panels := (nb + pw - 1) / pw
-				got := randSlice(rng, panels*kb*pw) // garbage must be overwritten
-				band.PackB(kb, nb, p0, j0-band.col0, got)
+				got := randSlice(rng, panels*kb*pw+pw) // garbage must be overwritten
+				guard := append([]float32(nil), got[panels*kb*pw:]...)
+				band.PackB(kb, nb, p0, j0-band.col0, got[:panels*kb*pw])
+				for i, g := range got[panels*kb*pw:] {
+					if math.Float32bits(g) != math.Float32bits(guard[i]) {
+						t.Fatalf("%+v channelMajor=%v block (%d,%d)+(%d,%d): wrote %d values past the block", p, channelMajor, p0, j0, kb, nb, i+1)
+					}
+				}
 				for q := 0; q < panels; q++ {
 					for r := 0; r < kb; r++ {
 						for jj := 0; jj < pw; jj++ {

@@ -79,6 +79,15 @@ func preparePlane(p ConvParams, l *loweredB, src, dst []float32) {
 			clear(row[p.PadL+p.W:])
 			continue
 		}
+		if s == 2 {
+			// Padded column t·2 + φ is input column 2t + φ − PadL: the
+			// even input columns make up one phase, from the phase's
+			// column ⌊PadL/2⌋ on, and the odd ones the other.
+			pe, po := p.PadL%2, (p.PadL+1)%2
+			clear(row)
+			deinterleave2(in, row[pe*wq+p.PadL/2:][:(p.W+1)/2], row[po*wq+(p.PadL+1)/2:][:p.W/2])
+			continue
+		}
 		for phase := 0; phase < s; phase++ {
 			// Padded column t·s + phase is input column t·s + phase − PadL,
 			// inside the row for t in [t0, t1).
@@ -96,6 +105,16 @@ func preparePlane(p ConvParams, l *loweredB, src, dst []float32) {
 	}
 }
 
+// deinterleave2Go is deinterleave2 in Go.
+func deinterleave2Go(src, even, odd []float32) {
+	for i := range odd {
+		even[i], odd[i] = src[2*i], src[2*i+1]
+	}
+	if len(even) > len(odd) {
+		even[len(odd)] = src[2*len(odd)]
+	}
+}
+
 // PackB implements gemm.BPacker.
 func (l *loweredB) PackB(kb, nb, p0, j0 int, dst []float32) {
 	const pw = gemm.PanelWidth
@@ -103,16 +122,23 @@ func (l *loweredB) PackB(kb, nb, p0, j0 int, dst []float32) {
 	s, ow, ohw := p.StrideW, p.OutW(), p.OutH()*p.OutW()
 
 	// Each row's offset into the prepared input for tap (0, 0).
-	var offsBuf [256]int
-	offs := offsBuf[:0]
+	// offMax[r] is the largest of offs[:r+1]: the taps' offsets do not
+	// grow with r (tap (0, 1) is a phase further than tap (0, 2)).
+	var offsBuf, offMaxBuf [256]int
+	offs, offMax := offsBuf[:0], offMaxBuf[:0]
 	if kb > len(offsBuf) {
-		offs = make([]int, 0, kb)
+		offs, offMax = make([]int, 0, kb), make([]int, 0, kb)
 	}
 	taps := p.KH * p.KW
 	c, tap := p0/taps, p0%taps
 	kh, kw := tap/p.KW, tap%p.KW
 	for r := 0; r < kb; r++ {
 		offs = append(offs, c*l.chanStride+kh*l.rowLen+(kw%s)*l.phaseLen+kw/s)
+		top := offs[r]
+		if r > 0 {
+			top = max(top, offMax[r-1])
+		}
+		offMax = append(offMax, top)
 		if kw++; kw == p.KW {
 			kw = 0
 			if kh++; kh == p.KH {
@@ -121,50 +147,63 @@ func (l *loweredB) PackB(kb, nb, p0, j0 int, dst []float32) {
 		}
 	}
 
-	end := (nb + pw - 1) / pw * kb * pw // what the packed block fills of dst
-	var runs [pw]lowRun
-	for q := 0; q*pw < nb; q++ {
-		// The panel's columns, cut at output rows.
-		lo, hi := l.col0+j0+q*pw, l.col0+j0+min(nb, (q+1)*pw)
-		ns := 0
-		for j := lo; j < hi; {
-			n, r := j/ohw, j%ohw
-			oy, ox := r/ow, r%ow
-			runs[ns] = lowRun{at: j - lo, src: n*l.imgStride + oy*p.StrideH*l.rowLen + ox}
-			ns++
-			j += min(ow-ox, hi-j)
-		}
-		// Every run is copied 16 values long from its start: what spills
-		// past it is overwritten by the next run, or by the next row's
-		// first run (rows are consecutive in dst and written in order).
-		// Where a copy would read past x or write past the block, the rows
-		// from there on are copied exactly.
-		panel := dst[q*kb*pw : end]
-		fast := kb
-		if q*kb*pw+kb*pw >= end {
-			fast = kb - 1 // the block's last row
-		}
-		for fast > 0 && offs[fast-1]+runs[ns-1].src+pw > len(l.x) {
-			fast--
-		}
-		copyRuns(offs[:fast], runs[:ns], l.x, panel)
-		width := hi - lo
-		for r := fast; r < kb; r++ {
-			for i, u := range runs[:ns] {
-				n := width - u.at
-				if i+1 < ns {
-					n = runs[i+1].at - u.at
-				}
-				copy(panel[r*pw+u.at:r*pw+u.at+n], l.x[offs[r]+u.src:])
+	// Panels are packed a group at a time, a row of every panel of the
+	// group before the next row: each row of the prepared input is then
+	// read front to back for the whole group (8 panels: 512 bytes of an
+	// output row), where a panel at a time read 64 bytes from each of kb
+	// rows and left the next 64 to be fetched again.
+	panels := (nb + pw - 1) / pw
+	end := panels * kb * pw // what the packed block fills of dst
+	var runs [packGroup * pw]lowRun
+	var lens [packGroup * pw]int // each run's exact length
+	for q0 := 0; q0 < panels; q0 += packGroup {
+		q1 := min(q0+packGroup, panels)
+		// The group's columns, cut at output rows and at panels.
+		ns, maxSrc := 0, 0
+		for q := q0; q < q1; q++ {
+			lo, hi := l.col0+j0+q*pw, l.col0+j0+min(nb, (q+1)*pw)
+			for j := lo; j < hi; {
+				n, r := j/ohw, j%ohw
+				oy, ox := r/ow, r%ow
+				k := min(ow-ox, hi-j)
+				runs[ns] = lowRun{at: (q-q0)*kb*pw + j - lo, src: n*l.imgStride + oy*p.StrideH*l.rowLen + ox}
+				lens[ns] = k
+				maxSrc = max(maxSrc, runs[ns].src)
+				ns++
+				j += k
 			}
 		}
-		if width < pw {
-			for r := 0; r < kb; r++ {
-				clear(panel[r*pw+width : r*pw+pw])
+		// Every run is copied 16 values long from its start: what spills
+		// past it is overwritten by the panel's next run, or by the
+		// panel's next row, written later. The last row of a panel would
+		// spill into the next panel's first row, written already, so it
+		// is copied exactly, as are the rows from the first whose copy
+		// could read past x.
+		group := dst[q0*kb*pw : end]
+		fast := kb - 1
+		for fast > 0 && offMax[fast-1]+maxSrc+pw > len(l.x) {
+			fast--
+		}
+		copyRuns(offs[:fast], runs[:ns], l.x, group)
+		for r := fast; r < kb; r++ {
+			for i, u := range runs[:ns] {
+				copy(group[r*pw+u.at:r*pw+u.at+lens[i]], l.x[offs[r]+u.src:])
+			}
+		}
+		for q := q0; q < q1; q++ {
+			if width := nb - q*pw; width < pw {
+				panel := dst[q*kb*pw : (q+1)*kb*pw]
+				for r := 0; r < kb; r++ {
+					clear(panel[r*pw+width : r*pw+pw])
+				}
 			}
 		}
 	}
 }
+
+// packGroup is the number of panels loweredB.PackB packs together, a row
+// at a time: a team's unit of B (see internal/gemm).
+const packGroup = 8
 
 // copyRunsGo is copyRuns in Go.
 func copyRunsGo(offs []int, runs []lowRun, x, dst []float32) {

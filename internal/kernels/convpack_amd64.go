@@ -22,3 +22,19 @@ func copyRuns(offs []int, runs []lowRun, x, dst []float32) {
 	}
 	copyRunsAVX2(len(offs), &offs[0], &runs[0], len(runs), &x[0], &dst[0])
 }
+
+//go:noescape
+func deinterleave2AVX2(n int, src, even, odd *float32)
+
+// deinterleave2 writes src's even-indexed values to even and its odd-indexed
+// ones to odd: len(even) = ⌈len(src)/2⌉ and len(odd) = ⌊len(src)/2⌋.
+func deinterleave2(src, even, odd []float32) {
+	n := 0
+	if useRunsAsm {
+		if n = len(src) / 16 * 8; n > 0 {
+			_, _ = even[n-1], odd[n-1]
+			deinterleave2AVX2(n, &src[0], &even[0], &odd[0])
+		}
+	}
+	deinterleave2Go(src[2*n:], even[n:], odd[n:])
+}

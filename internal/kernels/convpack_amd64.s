@@ -39,3 +39,33 @@ run:
 done:
 	VZEROUPPER
 	RET
+
+// func deinterleave2AVX2(n int, src, even, odd *float32)
+//
+// even[i] = src[2i] and odd[i] = src[2i+1] for i < n, n a multiple of 8.
+TEXT ·deinterleave2AVX2(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ even+16(FP), DI
+	MOVQ odd+24(FP), DX
+	SHRQ $3, CX
+	JZ   pairsdone
+
+pairs:
+	VMOVUPS (SI), Y0               // s0 … s7
+	VMOVUPS 32(SI), Y1             // s8 … s15
+	VSHUFPS $0x88, Y1, Y0, Y2      // s0 s2 s8 s10 | s4 s6 s12 s14
+	VSHUFPS $0xDD, Y1, Y0, Y3      // s1 s3 s9 s11 | s5 s7 s13 s15
+	VPERMPD $0xD8, Y2, Y2          // s0 s2 s4 s6 s8 s10 s12 s14
+	VPERMPD $0xD8, Y3, Y3
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, (DX)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	DECQ    CX
+	JNZ     pairs
+
+pairsdone:
+	VZEROUPPER
+	RET
