@@ -141,13 +141,16 @@ func macroKernel(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, 
 	for jr := 0; jr < nb; jr += nr {
 		nw := min(nr, nb-jr)
 		bpan := bp[jr*kb : (jr+nr)*kb]
-		for ir := 0; ir < mb; ir += mr {
+		ir := 0
+		if nw == nr && mb >= mr {
+			// The column's full tiles in one call.
+			full := mb / mr
+			kernelTiles(full, kb, ap, bpan, c[jr:], ldc, alpha, beta)
+			ir = full * mr
+		}
+		for ; ir < mb; ir += mr {
 			mh := min(mr, mb-ir)
 			apan := ap[ir*kb : (ir+mr)*kb]
-			if mh == mr && nw == nr {
-				kernel(kb, apan, bpan, c[ir*ldc+jr:], ldc, alpha, beta)
-				continue
-			}
 			// A partial tile: compute all of it into scratch, then
 			// combine only the part inside C.
 			kernel(kb, apan, bpan, tile[:], nr, 1, 0)

@@ -435,3 +435,40 @@ func TestNoAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per call", least)
 	}
 }
+
+// TestKernelTilesIsKernelPerTile: a column of tiles in one call gives the
+// bits of one kernel call per tile, for every k modulo the unroll, beta 0,
+// 1 and another, and touches nothing of C outside the tiles.
+func TestKernelTilesIsKernelPerTile(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewSource(5))
+		const ldc = nr + 3
+		for _, tiles := range []int{1, 2, 5} {
+			for _, k := range []int{1, 2, 3, 4, 7, 256} {
+				for _, beta := range []float32{0, 1, -0.75} {
+					a, b := make([]float32, tiles*k*mr), make([]float32, k*nr)
+					for i := range a {
+						a[i] = rng.Float32()*2 - 1
+					}
+					for i := range b {
+						b[i] = rng.Float32()*2 - 1
+					}
+					c0 := make([]float32, tiles*mr*ldc+ldc)
+					for i := range c0 {
+						c0[i] = rng.Float32()*2 - 1
+					}
+					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+					for i := 0; i < tiles; i++ {
+						kernel(k, a[i*k*mr:], b, want[i*mr*ldc:], ldc, 0.5, beta)
+					}
+					kernelTiles(tiles, k, a, b, got, ldc, 0.5, beta)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("tiles %d k %d beta %v: c[%d] (row %d, column %d) = %v, per tile %v", tiles, k, beta, i, i/ldc, i%ldc, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -8,6 +8,14 @@ func Kernel() string {
 	return "portable Go, 6×16 tiles"
 }
 
+// kernelTilesGo is kernel for a column of tiles full mr×nr tiles of C, tile
+// t from the A panel at a[t·k·mr:] and the same B panel.
+func kernelTilesGo(tiles, k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	for t := 0; t < tiles; t++ {
+		kernel(k, a[t*k*mr:], b, c[t*mr*ldc:], ldc, alpha, beta)
+	}
+}
+
 // kernelGo is the portable micro-kernel: C[mr×nr] = alpha·A·B + beta·C for a
 // packed panel a (k×mr) and b (k×nr), C at c with leading dimension ldc; C
 // is not read when beta is 0. The tile is computed in 2×4 sub-tiles whose

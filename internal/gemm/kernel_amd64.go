@@ -25,3 +25,22 @@ func kernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 //
 //go:noescape
 func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// kernelTiles computes tiles full mr×nr tiles down a column of C, tile t
+// from the A panel at a[t·k·mr:] and the one B panel: kernel for each, in
+// one assembly call.
+func kernelTiles(tiles, k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	if !useAsm {
+		kernelTilesGo(tiles, k, a, b, c, ldc, alpha, beta)
+		return
+	}
+	_ = a[tiles*k*mr-1]
+	_ = b[k*nr-1]
+	_ = c[(tiles*mr-1)*ldc+nr-1]
+	kernelAVX2Tiles(tiles, k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+// kernelAVX2Tiles is kernelTilesGo in assembly for tiles, k ≥ 1.
+//
+//go:noescape
+func kernelAVX2Tiles(tiles, k int, a, b, c *float32, ldc int, alpha, beta float32)

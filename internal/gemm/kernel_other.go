@@ -9,3 +9,9 @@ var useAsm = false
 func kernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	kernelGo(k, a, b, c, ldc, alpha, beta)
 }
+
+// kernelTiles computes tiles full mr×nr tiles down a column of C: see
+// kernelTilesGo.
+func kernelTiles(tiles, k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	kernelTilesGo(tiles, k, a, b, c, ldc, alpha, beta)
+}
