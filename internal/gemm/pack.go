@@ -134,3 +134,22 @@ func packBTGo(p0, kb int, b []float32, ldb int, d []float32) {
 		}
 	}
 }
+
+// PackBTColumns writes rows p < kb of one full panel (PanelWidth columns)
+// of a transposed B whose column c is the run x[offs[c] … offs[c]+kb) —
+// columns anywhere in x, such as the taps of a convolution's lowered input
+// — to dst[p·PanelWidth + c]. It is the packing of a stored Bᵀ with a
+// column offset in place of a stride, for BPacker implementations.
+func PackBTColumns(kb int, x []float32, offs *[PanelWidth]int, dst []float32) {
+	packBTOffsFull(kb, x, offs, dst[:kb*nr])
+}
+
+// packBTOffsGo is PackBTColumns in Go for rows p0 … kb−1.
+func packBTOffsGo(p0, kb int, x []float32, offs *[nr]int, d []float32) {
+	for p := p0; p < kb; p++ {
+		row := d[p*nr : p*nr+nr]
+		for c, o := range offs {
+			row[c] = x[o+p]
+		}
+	}
+}

@@ -68,3 +68,22 @@ func packBTAVX2(kb8 int, src *float32, ldb int, dst *float32)
 
 //go:noescape
 func packATRowsSSE2(kb, panels int, src *float32, lda int, dst *float32, pstride, ahead int)
+
+// packBTOffsFull is packBTOffsGo for the first 8·⌊kb/8⌋ rows in assembly,
+// and Go for the rest.
+func packBTOffsFull(kb int, x []float32, offs *[nr]int, d []float32) {
+	kb8 := kb / 8
+	if !useAsm || kb8 == 0 {
+		packBTOffsGo(0, kb, x, offs, d)
+		return
+	}
+	for _, o := range offs {
+		_ = x[o : o+kb] // the assembly reads x[o … o+8·kb8)
+	}
+	_ = d[8*kb8*nr-1]
+	packBTOffsAVX2(kb8, &offs[0], &x[0], &d[0])
+	packBTOffsGo(8*kb8, kb, x, offs, d)
+}
+
+//go:noescape
+func packBTOffsAVX2(n8 int, offs *int, x, dst *float32)

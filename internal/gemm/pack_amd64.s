@@ -211,3 +211,76 @@ rpanel:
 	DECQ CX
 	JNZ rrow
 	RET
+
+// func packBTOffsAVX2(n8 int, offs *int, x, dst *float32)
+//
+// One panel of a transposed B whose 16 columns lie anywhere in x: for
+// i < 8·n8 and c < 16, dst[16i + c] = x[offs[c] + i] (packBTAVX2 with a
+// row offset per column instead of a stride). Two 8×8 transposes a step.
+TEXT ·packBTOffsAVX2(SB), NOSPLIT, $0-32
+	MOVQ n8+0(FP), CX
+	MOVQ offs+8(FP), R11
+	MOVQ x+16(FP), SI
+	MOVQ dst+24(FP), DI
+	TESTQ CX, CX
+	JZ   btodone
+
+bto8:
+	MOVQ 0(R11), AX
+	VMOVUPS (SI)(AX*4), Y0
+	MOVQ 8(R11), AX
+	VMOVUPS (SI)(AX*4), Y1
+	MOVQ 16(R11), AX
+	VMOVUPS (SI)(AX*4), Y2
+	MOVQ 24(R11), AX
+	VMOVUPS (SI)(AX*4), Y3
+	MOVQ 32(R11), AX
+	VMOVUPS (SI)(AX*4), Y4
+	MOVQ 40(R11), AX
+	VMOVUPS (SI)(AX*4), Y5
+	MOVQ 48(R11), AX
+	VMOVUPS (SI)(AX*4), Y6
+	MOVQ 56(R11), AX
+	VMOVUPS (SI)(AX*4), Y7
+	TRANSPOSE8
+	VMOVUPS Y8, 0(DI)
+	VMOVUPS Y9, 64(DI)
+	VMOVUPS Y10, 128(DI)
+	VMOVUPS Y11, 192(DI)
+	VMOVUPS Y12, 256(DI)
+	VMOVUPS Y13, 320(DI)
+	VMOVUPS Y14, 384(DI)
+	VMOVUPS Y15, 448(DI)
+	MOVQ 64(R11), AX
+	VMOVUPS (SI)(AX*4), Y0
+	MOVQ 72(R11), AX
+	VMOVUPS (SI)(AX*4), Y1
+	MOVQ 80(R11), AX
+	VMOVUPS (SI)(AX*4), Y2
+	MOVQ 88(R11), AX
+	VMOVUPS (SI)(AX*4), Y3
+	MOVQ 96(R11), AX
+	VMOVUPS (SI)(AX*4), Y4
+	MOVQ 104(R11), AX
+	VMOVUPS (SI)(AX*4), Y5
+	MOVQ 112(R11), AX
+	VMOVUPS (SI)(AX*4), Y6
+	MOVQ 120(R11), AX
+	VMOVUPS (SI)(AX*4), Y7
+	TRANSPOSE8
+	VMOVUPS Y8, 32(DI)
+	VMOVUPS Y9, 96(DI)
+	VMOVUPS Y10, 160(DI)
+	VMOVUPS Y11, 224(DI)
+	VMOVUPS Y12, 288(DI)
+	VMOVUPS Y13, 352(DI)
+	VMOVUPS Y14, 416(DI)
+	VMOVUPS Y15, 480(DI)
+	ADDQ $32, SI
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  bto8
+
+btodone:
+	VZEROUPPER
+	RET

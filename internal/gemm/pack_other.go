@@ -13,3 +13,7 @@ func packBNFull(kb, panels int, b []float32, ldb int, d []float32) {
 }
 
 func packBTFull(kb int, b []float32, ldb int, d []float32) { packBTGo(0, kb, b, ldb, d) }
+
+func packBTOffsFull(kb int, x []float32, offs *[nr]int, d []float32) {
+	packBTOffsGo(0, kb, x, offs, d)
+}

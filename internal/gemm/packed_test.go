@@ -75,3 +75,36 @@ func TestSgemmPackedBMatchesSgemm(t *testing.T) {
 		}
 	})
 }
+
+// TestPackBTColumns: every row of the panel holds its columns' values, for
+// every kb modulo the assembly's 8 rows a step, columns at any offset
+// (overlapping and out of order), and nothing past kb rows is written.
+func TestPackBTColumns(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewSource(11))
+		x := make([]float32, 500)
+		for i := range x {
+			x[i] = rng.Float32()
+		}
+		for kb := 1; kb <= 41; kb++ {
+			var offs [PanelWidth]int
+			for c := range offs {
+				offs[c] = rng.Intn(len(x) - kb + 1)
+			}
+			dst := make([]float32, kb*PanelWidth+PanelWidth)
+			for i := range dst {
+				dst[i] = -1
+			}
+			PackBTColumns(kb, x, &offs, dst)
+			for i, v := range dst {
+				want := float32(-1)
+				if p, c := i/PanelWidth, i%PanelWidth; p < kb {
+					want = x[offs[c]+p]
+				}
+				if v != want {
+					t.Fatalf("kb %d: dst[%d] (row %d, column %d) = %v, want %v", kb, i, i/PanelWidth, i%PanelWidth, v, want)
+				}
+			}
+		}
+	})
+}

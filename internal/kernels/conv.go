@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/colorize-dev/colorize/internal/blas"
+)
 
 // ConvParams describes a 2-D convolution (cross-correlation, as in PyTorch's
 // Conv2d) of an N×C×H×W input with a K×C×KH×KW filter. Padding is given per
@@ -252,6 +256,10 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	wsz := p.WeightSize()
 	dw = dw[:wsz]
 	nw := workers(p.N)
+	if packsLoweredT(p) {
+		conv2DBackwardFilterLowered(p, x, dy, dw, nw)
+		return
+	}
 	// Worker 0 accumulates into dw itself; the others into private partial
 	// sums that are added at the end, so no locking is needed.
 	partial := make([][]float32, nw)
@@ -286,6 +294,51 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	})
 	for i := 1; i < nw; i++ {
 		addTo(dw, partial[i][:wsz])
+		b := partial[i]
+		putBuf(&b)
+	}
+}
+
+// packsLoweredT says whether the filter gradient's product packs the
+// transposed lowered matrix straight from the input (loweredBT) instead of
+// multiplying a stored im2col matrix: where the forward pass does
+// (lowerDirect), for a product that runs on internal/gemm.
+func packsLoweredT(p ConvParams) bool {
+	return lowerDirect && !p.direct() && blas.OnGemm(p.K, p.C*p.KH*p.KW)
+}
+
+// conv2DBackwardFilterLowered is Conv2DBackwardFilter with the lowered
+// matrix packed straight from each image: the images split over nw
+// workers, each adding into its own partial sum; one worker's products
+// run on all the threads the BLAS may use.
+func conv2DBackwardFilterLowered(p ConvParams, x, dy, dw []float32, nw int) {
+	inImg, outImg := p.C*p.H*p.W, p.K*p.OutH()*p.OutW()
+	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
+	one := p
+	one.N = 1
+	partial := make([][]float32, nw)
+	partial[0] = dw
+	for i := 1; i < nw; i++ {
+		partial[i] = *getBuf(len(dw))
+	}
+	parallelForWorkers(p.N, nw, func(wk, lo, hi int) {
+		acc := partial[wk][:len(dw)]
+		beta := float32(0)
+		for n := lo; n < hi; n++ {
+			b, padded := newLoweredB(one, x[n*inImg:(n+1)*inImg], false)
+			// dw[K, CKK] (+)= dy[K, OHW] · colᵀ[OHW, CKK]
+			sgemmLoweredT(gemmThreads(), dy[n*outImg:(n+1)*outImg], b, p.K, rows, cols, beta, acc)
+			if padded != nil {
+				putBuf(padded)
+			}
+			beta = 1
+		}
+		if lo == hi {
+			clear(acc)
+		}
+	})
+	for i := 1; i < nw; i++ {
+		addTo(dw, partial[i][:len(dw)])
 		b := partial[i]
 		putBuf(&b)
 	}

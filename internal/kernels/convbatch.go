@@ -100,6 +100,18 @@ func conv2DBackwardDataBatched(p ConvParams, dy, w, dx []float32) {
 func conv2DBackwardFilterBatched(p ConvParams, x, dy, dw []float32) {
 	rows, cols := p.C*p.KH*p.KW, p.OutH()*p.OutW()
 	ld := p.N * cols
+	if packsLoweredT(p) {
+		dyBuf := getBuf(p.K * ld)
+		defer putBuf(dyBuf)
+		gatherBatch(p.N, p.K, cols, dy, *dyBuf)
+		b, padded := newLoweredB(p, x, false)
+		// dw[K, CKK] = dY[K, N·OHW] · colᵀ[N·OHW, CKK]
+		sgemmLoweredT(gemmThreads(), *dyBuf, b, p.K, rows, ld, 0, dw[:p.WeightSize()])
+		if padded != nil {
+			putBuf(padded)
+		}
+		return
+	}
 	dyBuf, colBuf := getBuf(p.K*ld), getBuf(rows*ld)
 	defer putBuf(dyBuf)
 	defer putBuf(colBuf)

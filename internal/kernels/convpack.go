@@ -272,3 +272,76 @@ func conv2DForwardLowered(p ConvParams, x, w, bias, y []float32) {
 		}
 	}
 }
+
+// loweredBT is the transpose of a lowered matrix, colᵀ, as a gemm.BPacker:
+// row n·OutH·OutW + oy·OutW + ox, column c·KH·KW + kh·KW + kw (plus tap0,
+// a band's offset) holds input pixel (n, c, oy·StrideH − PadT + kh,
+// ox·StrideW − PadL + kw). The filter gradient's product, dw = dy·colᵀ,
+// packs it straight from the prepared input (newLoweredB), so the im2col
+// matrix is never written and read back.
+type loweredBT struct {
+	*loweredB
+	tap0 int
+}
+
+// PackB implements gemm.BPacker: each panel is 16 taps, and each run of a
+// block's pixels within one output row is consecutive in the prepared
+// input for every tap, so a panel is packed a run at a time by
+// gemm.PackBTColumns.
+func (t loweredBT) PackB(kb, nb, p0, j0 int, dst []float32) {
+	const pw = gemm.PanelWidth
+	l := t.loweredB
+	p := l.p
+	s, ow, ohw := p.StrideW, p.OutW(), p.OutH()*p.OutW()
+	taps := p.KH * p.KW
+	for q := 0; q*pw < nb; q++ {
+		var offs [pw]int // each tap's offset for pixel (0, 0)
+		width := min(pw, nb-q*pw)
+		for c := range width {
+			j := t.tap0 + j0 + q*pw + c
+			ch, tap := j/taps, j%taps
+			kh, kw := tap/p.KW, tap%p.KW
+			offs[c] = ch*l.chanStride + kh*l.rowLen + (kw%s)*l.phaseLen + kw/s
+		}
+		panel := dst[q*kb*pw : (q+1)*kb*pw]
+		for r := 0; r < kb; {
+			j := p0 + r
+			n, rem := j/ohw, j%ohw
+			oy, ox := rem/ow, rem%ow
+			k := min(ow-ox, kb-r)
+			src := n*l.imgStride + oy*p.StrideH*l.rowLen + ox
+			out := panel[r*pw : (r+k)*pw]
+			if width == pw {
+				var o [pw]int
+				for c, v := range offs {
+					o[c] = v + src
+				}
+				gemm.PackBTColumns(k, l.x, &o, out)
+			} else {
+				for i := range k {
+					row := out[i*pw : (i+1)*pw]
+					for c := range width {
+						row[c] = l.x[offs[c]+src+i]
+					}
+					clear(row[width:])
+				}
+			}
+			r += k
+		}
+	}
+}
+
+// sgemmLoweredT computes dw[K, rows] = dy[K, cols] · Bᵀ (+ beta·dw) for the
+// lowered matrix B (rows × cols) on up to nt goroutines: a team product,
+// or with useTeams off bands (eachBand), a band of taps packing only its
+// own taps.
+func sgemmLoweredT(nt int, dy []float32, b *loweredB, k, rows, cols int, beta float32, dw []float32) {
+	countFlops(k, rows, cols)
+	if nt > 1 && useTeams {
+		gemm.SgemmPackedBTeam(nt, false, k, rows, cols, 1, dy, cols, loweredBT{loweredB: b}, beta, dw, rows)
+		return
+	}
+	eachBand(nt, k, rows, cols, func(i0, i1, j0, j1 int) {
+		gemm.SgemmPackedB(false, i1-i0, j1-j0, cols, 1, dy[i0*cols:], cols, loweredBT{loweredB: b, tap0: j0}, beta, dw[i0*rows+j0:], rows)
+	})
+}
