@@ -16,11 +16,11 @@
 //     ConvTranspose2d is [Cin, Cout, kH, kW] with output size
 //     (H−1)·stride − padBefore − padAfter + kH.
 //   - Matrix products go through internal/blas (internal/gemm, with
-//     OpenBLAS for thin products under -tags openblas). Forward
-//     convolutions on colorize's kernel pack the lowered matrix straight
-//     from a padded copy of the input into the product's panels
-//     (loweredB, convpack.go); elsewhere, and for the backward passes,
-//     they lower to im2col/col2im. Either way there is one product per
+//     OpenBLAS for thin products under -tags openblas). On colorize's
+//     kernel, forward convolutions and filter gradients pack the lowered
+//     matrix, or its transpose, straight from a padded copy of the input
+//     into the product's panels (loweredB, loweredBT, convpack.go);
+//     elsewhere, and for the input gradient, they lower to im2col/col2im. Either way there is one product per
 //     image, images in parallel on at most runtime.GOMAXPROCS goroutines,
 //     or, for small output planes, one product for the whole batch.
 //     Products are parallelised by goroutines, each calling a
