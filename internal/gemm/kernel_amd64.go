@@ -17,14 +17,8 @@ func kernel(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	_ = a[k*mr-1]
 	_ = b[k*nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
-	kernelAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta)
+	kernelAVX2Tiles(1, k, &a[0], &b[0], &c[0], ldc, alpha, beta)
 }
-
-// kernelAVX2 is kernelGo in AVX2+FMA assembly (kernel_amd64.s) for k ≥ 1,
-// with the slices passed as pointers to their first elements.
-//
-//go:noescape
-func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 // kernelTiles computes tiles full mr×nr tiles down a column of C, tile t
 // from the A panel at a[t·k·mr:] and the one B panel: kernel for each, in
@@ -40,7 +34,9 @@ func kernelTiles(tiles, k int, a, b, c []float32, ldc int, alpha, beta float32) 
 	kernelAVX2Tiles(tiles, k, &a[0], &b[0], &c[0], ldc, alpha, beta)
 }
 
-// kernelAVX2Tiles is kernelTilesGo in assembly for tiles, k ≥ 1.
+// kernelAVX2Tiles is kernelTilesGo in AVX2+FMA assembly (kernel_amd64.s)
+// for tiles, k ≥ 1, with the slices passed as pointers to their first
+// elements.
 //
 //go:noescape
 func kernelAVX2Tiles(tiles, k int, a, b, c *float32, ldc int, alpha, beta float32)

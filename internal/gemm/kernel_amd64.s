@@ -41,98 +41,12 @@
 	VMULPS Y0, hi, hi; \
 	VMOVUPS hi, addr1
 
-// func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)
-//
-// C[6×16] = alpha·A·B + beta·C for packed panels A (k×6) and B (k×16), k ≥ 1;
-// C is not read when beta is ±0.
-TEXT ·kernelAVX2(SB), NOSPLIT, $0-48
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
-	SHLQ $2, R8
-	LEAQ (DX)(R8*2), R9
-	ADDQ R8, R9
-	PREFETCHT0 (DX)
-	PREFETCHT0 63(DX)
-	PREFETCHT0 (DX)(R8*1)
-	PREFETCHT0 63(DX)(R8*1)
-	PREFETCHT0 (DX)(R8*2)
-	PREFETCHT0 63(DX)(R8*2)
-	PREFETCHT0 (R9)
-	PREFETCHT0 63(R9)
-	PREFETCHT0 (R9)(R8*1)
-	PREFETCHT0 63(R9)(R8*1)
-	PREFETCHT0 (R9)(R8*2)
-	PREFETCHT0 63(R9)(R8*2)
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
-	MOVQ CX, BX
-	SHRQ $2, BX
-	JZ   tail
-
-loop4:
-	STEP(0, 0)
-	STEP(24, 64)
-	STEP(48, 128)
-	STEP(72, 192)
-	ADDQ $96, SI
-	ADDQ $256, DI
-	DECQ BX
-	JNZ  loop4
-
-tail:
-	ANDQ $3, CX
-	JZ   store
-
-loop1:
-	STEP(0, 0)
-	ADDQ $24, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ  loop1
-
-store:
-	VBROADCASTSS alpha+40(FP), Y0
-	MOVL beta+44(FP), AX
-	TESTL $0x7fffffff, AX
-	JZ   storezero
-	VBROADCASTSS beta+44(FP), Y1
-	ROWBETA(Y4, Y5, (DX), 32(DX))
-	ROWBETA(Y6, Y7, (DX)(R8*1), 32(DX)(R8*1))
-	ROWBETA(Y8, Y9, (DX)(R8*2), 32(DX)(R8*2))
-	ROWBETA(Y10, Y11, (R9), 32(R9))
-	ROWBETA(Y12, Y13, (R9)(R8*1), 32(R9)(R8*1))
-	ROWBETA(Y14, Y15, (R9)(R8*2), 32(R9)(R8*2))
-	VZEROUPPER
-	RET
-
-storezero:
-	ROWZERO(Y4, Y5, (DX), 32(DX))
-	ROWZERO(Y6, Y7, (DX)(R8*1), 32(DX)(R8*1))
-	ROWZERO(Y8, Y9, (DX)(R8*2), 32(DX)(R8*2))
-	ROWZERO(Y10, Y11, (R9), 32(R9))
-	ROWZERO(Y12, Y13, (R9)(R8*1), 32(R9)(R8*1))
-	ROWZERO(Y14, Y15, (R9)(R8*2), 32(R9)(R8*2))
-	VZEROUPPER
-	RET
-
 // func kernelAVX2Tiles(tiles, k int, a, b, c *float32, ldc int, alpha, beta float32)
 //
-// kernelAVX2 for a column of tiles: for t < tiles, the 6×16 tile of C at
-// c + 6t·ldc from the A panel at a + 6k·t (the panels of a packed A block
-// are consecutive) and the same B panel, tiles ≥ 1 and k ≥ 1. One call
+// C[6×16] = alpha·A·B + beta·C for a column of tiles: for t < tiles, the
+// tile of C at c + 6t·ldc from the packed A panel (k×6) at a + 6k·t (the
+// panels of a packed A block are consecutive) and the same packed B panel
+// (k×16), tiles ≥ 1 and k ≥ 1; C is not read when beta is ±0. One call
 // instead of one per tile.
 TEXT ·kernelAVX2Tiles(SB), NOSPLIT, $0-56
 	MOVQ tiles+0(FP), R11

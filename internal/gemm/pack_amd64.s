@@ -43,6 +43,27 @@
 	VMOVUPS Y14, (off+384)(DI); \
 	VMOVUPS Y15, (off+448)(DI)
 
+// LOADCOLS8 loads 8 consecutive values of each of 8 columns into Y0..Y7:
+// column j from x + 4·offs[j] (SI = x, R11 = offs; the offsets from byte
+// off of offs on). AX is scratch.
+#define LOADCOLS8(off) \
+	MOVQ (off+0)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y0; \
+	MOVQ (off+8)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y1; \
+	MOVQ (off+16)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y2; \
+	MOVQ (off+24)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y3; \
+	MOVQ (off+32)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y4; \
+	MOVQ (off+40)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y5; \
+	MOVQ (off+48)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y6; \
+	MOVQ (off+56)(R11), AX; \
+	VMOVUPS (SI)(AX*4), Y7
+
 // func packBNAVX2(kb, panels int, src *float32, ldb int, dst *float32, pstride int)
 //
 // For p < kb and q < panels: dst[q·pstride + 16p …+16] = src[p·ldb + 16q …+16].
@@ -224,40 +245,10 @@ TEXT ·packBTOffsAVX2(SB), NOSPLIT, $0-32
 	JZ   btodone
 
 bto8:
-	MOVQ 0(R11), AX
-	VMOVUPS (SI)(AX*4), Y0
-	MOVQ 8(R11), AX
-	VMOVUPS (SI)(AX*4), Y1
-	MOVQ 16(R11), AX
-	VMOVUPS (SI)(AX*4), Y2
-	MOVQ 24(R11), AX
-	VMOVUPS (SI)(AX*4), Y3
-	MOVQ 32(R11), AX
-	VMOVUPS (SI)(AX*4), Y4
-	MOVQ 40(R11), AX
-	VMOVUPS (SI)(AX*4), Y5
-	MOVQ 48(R11), AX
-	VMOVUPS (SI)(AX*4), Y6
-	MOVQ 56(R11), AX
-	VMOVUPS (SI)(AX*4), Y7
+	LOADCOLS8(0)
 	TRANSPOSE8
 	STOREROWS8(0)
-	MOVQ 64(R11), AX
-	VMOVUPS (SI)(AX*4), Y0
-	MOVQ 72(R11), AX
-	VMOVUPS (SI)(AX*4), Y1
-	MOVQ 80(R11), AX
-	VMOVUPS (SI)(AX*4), Y2
-	MOVQ 88(R11), AX
-	VMOVUPS (SI)(AX*4), Y3
-	MOVQ 96(R11), AX
-	VMOVUPS (SI)(AX*4), Y4
-	MOVQ 104(R11), AX
-	VMOVUPS (SI)(AX*4), Y5
-	MOVQ 112(R11), AX
-	VMOVUPS (SI)(AX*4), Y6
-	MOVQ 120(R11), AX
-	VMOVUPS (SI)(AX*4), Y7
+	LOADCOLS8(64)
 	TRANSPOSE8
 	STOREROWS8(32)
 	ADDQ $32, SI

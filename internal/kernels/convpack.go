@@ -294,6 +294,17 @@ func (t loweredBT) PackB(kb, nb, p0, j0 int, dst []float32) {
 	p := l.p
 	s, ow, ohw := p.StrideW, p.OutW(), p.OutH()*p.OutW()
 	taps := p.KH * p.KW
+	// The block's rows, cut into runs of pixels within one output row: the
+	// same for every panel.
+	var runsBuf [256]lowRun
+	runs := runsBuf[:0]
+	for r := 0; r < kb; {
+		j := p0 + r
+		n, rem := j/ohw, j%ohw
+		oy, ox := rem/ow, rem%ow
+		runs = append(runs, lowRun{at: r, src: n*l.imgStride + oy*p.StrideH*l.rowLen + ox})
+		r += min(ow-ox, kb-r)
+	}
 	for q := 0; q*pw < nb; q++ {
 		var offs [pw]int // each tap's offset for pixel (0, 0)
 		width := min(pw, nb-q*pw)
@@ -304,12 +315,12 @@ func (t loweredBT) PackB(kb, nb, p0, j0 int, dst []float32) {
 			offs[c] = ch*l.chanStride + kh*l.rowLen + (kw%s)*l.phaseLen + kw/s
 		}
 		panel := dst[q*kb*pw : (q+1)*kb*pw]
-		for r := 0; r < kb; {
-			j := p0 + r
-			n, rem := j/ohw, j%ohw
-			oy, ox := rem/ow, rem%ow
-			k := min(ow-ox, kb-r)
-			src := n*l.imgStride + oy*p.StrideH*l.rowLen + ox
+		for i, u := range runs {
+			r, src := u.at, u.src
+			k := kb - r // the run's pixels
+			if i+1 < len(runs) {
+				k = runs[i+1].at - r
+			}
 			out := panel[r*pw : (r+k)*pw]
 			if width == pw {
 				var o [pw]int
@@ -318,15 +329,14 @@ func (t loweredBT) PackB(kb, nb, p0, j0 int, dst []float32) {
 				}
 				gemm.PackBTColumns(k, l.x, &o, out)
 			} else {
-				for i := range k {
-					row := out[i*pw : (i+1)*pw]
+				for px := range k {
+					row := out[px*pw : (px+1)*pw]
 					for c := range width {
-						row[c] = l.x[offs[c]+src+i]
+						row[c] = l.x[offs[c]+src+px]
 					}
 					clear(row[width:])
 				}
 			}
-			r += k
 		}
 	}
 }
