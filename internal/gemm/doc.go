@@ -15,7 +15,13 @@
 //
 // On amd64 CPUs with AVX2 and FMA (golang.org/x/sys/cpu) the micro-kernel is
 // written in assembly (kernel_amd64.s); elsewhere a portable Go micro-kernel
-// with the same packed layout is used. Kernel names the one in use.
+// with the same packed layout is used. Where the CPU also has AVX-512, a
+// second assembly kernel computes 6×32 tiles from two B panels at once with
+// 512-bit registers (twice the AVX2 kernel's speed on a CPU whose FMA units
+// are 512 bits wide, such as AMD's Zen 5), and the AVX2 kernel takes the
+// panels left over; each sum gets the same fused multiply-adds in the same
+// order on both, so the bits do not depend on which runs. Kernel names the
+// kernels in use.
 //
 // SgemmPackedB takes B as a BPacker that writes B's blocks in the packed
 // layout itself: a convolution's lowered matrix, packed straight from the

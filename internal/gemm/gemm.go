@@ -137,8 +137,17 @@ func drive(transA bool, m, n, k int, alpha float32, a []float32, lda int, stored
 // macroKernel computes the mb×nb block of C at c from a packed block of A
 // (mb×kb) and of B (kb×nb): C = alpha·A·B + beta·C.
 func macroKernel(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int) {
-	var tile [mr * nr]float32
-	for jr := 0; jr < nb; jr += nr {
+	for jr := 0; jr < nb; {
+		if useAVX512 && nb-jr >= 2*nr && mb >= mr {
+			// Two full panels' columns of full tiles in one call, then
+			// each panel's partial tile.
+			full := mb / mr
+			kernelPairs(full, kb, ap, bp[jr*kb:(jr+2*nr)*kb], c[jr:], ldc, alpha, beta)
+			partialTile(mb, full*mr, nr, kb, alpha, ap, bp[jr*kb:], beta, c[jr:], ldc)
+			partialTile(mb, full*mr, nr, kb, alpha, ap, bp[(jr+nr)*kb:], beta, c[jr+nr:], ldc)
+			jr += 2 * nr
+			continue
+		}
 		nw := min(nr, nb-jr)
 		bpan := bp[jr*kb : (jr+nr)*kb]
 		ir := 0
@@ -149,25 +158,25 @@ func macroKernel(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, 
 			ir = full * mr
 		}
 		for ; ir < mb; ir += mr {
-			mh := min(mr, mb-ir)
-			apan := ap[ir*kb : (ir+mr)*kb]
-			// A partial tile: compute all of it into scratch, then
-			// combine only the part inside C.
-			kernel(kb, apan, bpan, tile[:], nr, 1, 0)
-			for i := 0; i < mh; i++ {
-				row := c[(ir+i)*ldc+jr:][:nw]
-				t := tile[i*nr:][:len(row)]
-				if beta == 0 {
-					for j := range row {
-						row[j] = alpha * t[j]
-					}
-				} else {
-					for j := range row {
-						row[j] = alpha*t[j] + beta*row[j]
-					}
-				}
-			}
+			partialTile(mb, ir, nw, kb, alpha, ap, bpan, beta, c[jr:], ldc)
 		}
+		jr += nr
+	}
+}
+
+// partialTile computes the tile of rows ir.. (at most mr of the block's mb)
+// and the first nw columns of the B panel bpan, where the tile is not a
+// full mr×nr: all of it into scratch, then combined only where it lies in
+// C. It does nothing when ir = mb.
+func partialTile(mb, ir, nw, kb int, alpha float32, ap, bpan []float32, beta float32, c []float32, ldc int) {
+	if ir >= mb {
+		return
+	}
+	var tile [mr * nr]float32
+	mh := min(mr, mb-ir)
+	kernel(kb, ap[ir*kb:(ir+mr)*kb], bpan, tile[:], nr, 1, 0)
+	for i := 0; i < mh; i++ {
+		combine(c[(ir+i)*ldc:][:nw], tile[i*nr:], alpha, beta)
 	}
 }
 

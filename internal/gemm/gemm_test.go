@@ -164,11 +164,15 @@ func (p problem) elements(rng *rand.Rand, sample bool) [][2]int {
 	return e
 }
 
-// eachKernel runs f with the assembly micro-kernel (where the CPU has one)
-// and with the portable Go one.
+// eachKernel runs f with the AVX-512 kernel and with the AVX2 one (where
+// the CPU has them) and with the portable Go one.
 func eachKernel(t *testing.T, f func(t *testing.T)) {
-	saved := useAsm
-	defer func() { useAsm = saved }()
+	saved, saved512 := useAsm, useAVX512
+	defer func() { useAsm, useAVX512 = saved, saved512 }()
+	if saved512 {
+		t.Run("avx512", f)
+	}
+	useAVX512 = false
 	if saved {
 		t.Run("asm", f)
 	}
@@ -446,16 +450,9 @@ func TestKernelTilesIsKernelPerTile(t *testing.T) {
 		for _, tiles := range []int{1, 2, 5} {
 			for _, k := range []int{1, 2, 3, 4, 7, 256} {
 				for _, beta := range []float32{0, 1, -0.75} {
-					a, b := make([]float32, tiles*k*mr), make([]float32, k*nr)
-					for i := range a {
-						a[i] = rng.Float32()*2 - 1
-					}
-					for i := range b {
-						b[i] = rng.Float32()*2 - 1
-					}
-					c0 := make([]float32, tiles*mr*ldc+ldc)
-					for i := range c0 {
-						c0[i] = rng.Float32()*2 - 1
+					a, b, c0 := make([]float32, tiles*k*mr), make([]float32, k*nr), make([]float32, tiles*mr*ldc+ldc)
+					for _, x := range [][]float32{a, b, c0} {
+						uniform(rng, x)
 					}
 					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
 					for i := 0; i < tiles; i++ {
@@ -471,4 +468,67 @@ func TestKernelTilesIsKernelPerTile(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestKernelPairsIsTilesPerPanel: the AVX-512 kernel's 6×32 tiles give the
+// bits of the AVX2 kernel's column of tiles on each of the two B panels,
+// for every k modulo the unroll, beta 0, 1 and another, and touch nothing
+// of C outside the tiles.
+func TestKernelPairsIsTilesPerPanel(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("this CPU has no AVX-512: the kernel is not used here")
+	}
+	rng := rand.New(rand.NewSource(6))
+	const ldc = 2*nr + 5
+	for _, tiles := range []int{1, 2, 5} {
+		for _, k := range []int{1, 2, 3, 4, 7, 256} {
+			for _, beta := range []float32{0, 1, -0.75} {
+				a, b, c0 := make([]float32, tiles*k*mr), make([]float32, 2*k*nr), make([]float32, tiles*mr*ldc+ldc)
+				for _, x := range [][]float32{a, b, c0} {
+					uniform(rng, x)
+				}
+				want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
+				kernelTiles(tiles, k, a, b, want, ldc, 0.5, beta)
+				kernelTiles(tiles, k, a, b[k*nr:], want[nr:], ldc, 0.5, beta)
+				kernelPairs(tiles, k, a, b, got, ldc, 0.5, beta)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("tiles %d k %d beta %v: c[%d] (row %d, column %d) = %v, per panel %v", tiles, k, beta, i, i/ldc, i%ldc, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAVX512GivesAVX2Bits: whole products, with every residue of n modulo
+// a pair of panels and partial tiles of rows, give the same bits with the
+// AVX-512 kernel as with the AVX2 kernel alone, so results do not depend
+// on which of the two a CPU runs.
+func TestAVX512GivesAVX2Bits(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("this CPU has no AVX-512: the kernel is not used here")
+	}
+	defer func() { useAVX512 = true }()
+	rng := rand.New(rand.NewSource(7))
+	for _, tr := range transposes {
+		for _, sz := range [][3]int{{6, 32, 5}, {7, 33, 9}, {13, 47, 300}, {50, 64, 257}, {100, 95, 600}, {5, 40, 8}} {
+			for _, beta := range []float32{0, 1} {
+				p := problem{ta: tr[0], tb: tr[1], m: sz[0], n: sz[1], k: sz[2], alpha: 1, beta: beta, pad: 2}
+				o := p.operands(rng, uniform)
+				c0 := append([]float32(nil), o.c...)
+				useAVX512 = true
+				Sgemm(p.ta, p.tb, p.m, p.n, p.k, 1, o.a, o.lda, o.b, o.ldb, beta, o.c, o.ldc)
+				got := append([]float32(nil), o.c...)
+				copy(o.c, c0)
+				useAVX512 = false
+				Sgemm(p.ta, p.tb, p.m, p.n, p.k, 1, o.a, o.lda, o.b, o.ldb, beta, o.c, o.ldc)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(o.c[i]) {
+						t.Fatalf("%v: C[%d] = %v with AVX-512, %v with AVX2", p, i, got[i], o.c[i])
+					}
+				}
+			}
+		}
+	}
 }

@@ -2,6 +2,9 @@ package gemm
 
 // Kernel names the micro-kernel Sgemm uses on this CPU.
 func Kernel() string {
+	if useAVX512 {
+		return "AVX-512 assembly, 6×32 tiles (AVX2+FMA at the edges)"
+	}
 	if useAsm {
 		return "AVX2+FMA assembly, 6×16 tiles"
 	}
@@ -53,17 +56,22 @@ func kernelGo(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 		}
 	}
 	for i := 0; i < mr; i++ {
-		row := c[i*ldc:][:nr]
-		t := acc[i*nr:][:nr]
-		if beta == 0 {
-			for j := range row {
-				row[j] = alpha * t[j]
-			}
-		} else {
-			for j := range row {
-				row[j] = alpha*t[j] + beta*row[j]
-			}
+		combine(c[i*ldc:][:nr], acc[i*nr:], alpha, beta)
+	}
+}
+
+// combine sets row = alpha·t + beta·row for a row of C and its sums t, not
+// reading row when beta is 0.
+func combine(row, t []float32, alpha, beta float32) {
+	t = t[:len(row)]
+	if beta == 0 {
+		for j := range row {
+			row[j] = alpha * t[j]
 		}
+		return
+	}
+	for j := range row {
+		row[j] = alpha*t[j] + beta*row[j]
 	}
 }
 
