@@ -3,7 +3,7 @@ package gemm
 // Kernel names the micro-kernel Sgemm uses on this CPU.
 func Kernel() string {
 	if useAVX512 {
-		return "AVX-512 assembly, 6×32 tiles (AVX2+FMA at the edges)"
+		return "AVX-512 assembly, 6×32 tiles; AVX2+FMA at the edges"
 	}
 	if useAsm {
 		return "AVX2+FMA assembly, 6×16 tiles"
