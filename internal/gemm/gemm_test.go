@@ -440,65 +440,66 @@ func TestNoAllocations(t *testing.T) {
 	}
 }
 
-// TestKernelTilesIsKernelPerTile: a column of tiles in one call gives the
-// bits of one kernel call per tile, for every k modulo the unroll, beta 0,
-// 1 and another, and touches nothing of C outside the tiles.
-func TestKernelTilesIsKernelPerTile(t *testing.T) {
-	eachKernel(t, func(t *testing.T) {
-		rng := rand.New(rand.NewSource(5))
-		const ldc = nr + 3
-		for _, tiles := range []int{1, 2, 5} {
-			for _, k := range []int{1, 2, 3, 4, 7, 256} {
-				for _, beta := range []float32{0, 1, -0.75} {
-					a, b, c0 := make([]float32, tiles*k*mr), make([]float32, k*nr), make([]float32, tiles*mr*ldc+ldc)
-					for _, x := range [][]float32{a, b, c0} {
-						uniform(rng, x)
-					}
-					want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
-					for i := 0; i < tiles; i++ {
-						kernel(k, a[i*k*mr:], b, want[i*mr*ldc:], ldc, 0.5, beta)
-					}
-					kernelTiles(tiles, k, a, b, got, ldc, 0.5, beta)
-					for i := range got {
-						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-							t.Fatalf("tiles %d k %d beta %v: c[%d] (row %d, column %d) = %v, per tile %v", tiles, k, beta, i, i/ldc, i%ldc, got[i], want[i])
-						}
-					}
-				}
-			}
-		}
-	})
-}
-
-// TestKernelPairsIsTilesPerPanel: the AVX-512 kernel's 6×32 tiles give the
-// bits of the AVX2 kernel's column of tiles on each of the two B panels,
-// for every k modulo the unroll, beta 0, 1 and another, and touch nothing
-// of C outside the tiles.
-func TestKernelPairsIsTilesPerPanel(t *testing.T) {
-	if !useAVX512 {
-		t.Skip("this CPU has no AVX-512: the kernel is not used here")
-	}
-	rng := rand.New(rand.NewSource(6))
-	const ldc = 2*nr + 5
+// checkTileKernel runs kernel on a column of 1, 2 and 5 tiles of C (row
+// stride ldc), from panels consecutive B panels, for every k modulo the
+// unroll and beta 0, 1 and another, and fails unless its C has the bits of
+// ref's on the same operands, everywhere: nothing outside the tiles may be
+// touched either.
+func checkTileKernel(t *testing.T, seed int64, panels, ldc int, kernel, ref func(tiles, k int, a, b, c []float32, beta float32), refName string) {
+	t.Helper()
+	rng := rand.New(rand.NewSource(seed))
 	for _, tiles := range []int{1, 2, 5} {
 		for _, k := range []int{1, 2, 3, 4, 7, 256} {
 			for _, beta := range []float32{0, 1, -0.75} {
-				a, b, c0 := make([]float32, tiles*k*mr), make([]float32, 2*k*nr), make([]float32, tiles*mr*ldc+ldc)
+				a, b, c0 := make([]float32, tiles*k*mr), make([]float32, panels*k*nr), make([]float32, tiles*mr*ldc+ldc)
 				for _, x := range [][]float32{a, b, c0} {
 					uniform(rng, x)
 				}
 				want, got := append([]float32(nil), c0...), append([]float32(nil), c0...)
-				kernelTiles(tiles, k, a, b, want, ldc, 0.5, beta)
-				kernelTiles(tiles, k, a, b[k*nr:], want[nr:], ldc, 0.5, beta)
-				kernelPairs(tiles, k, a, b, got, ldc, 0.5, beta)
+				ref(tiles, k, a, b, want, beta)
+				kernel(tiles, k, a, b, got, beta)
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("tiles %d k %d beta %v: c[%d] (row %d, column %d) = %v, per panel %v", tiles, k, beta, i, i/ldc, i%ldc, got[i], want[i])
+						t.Fatalf("tiles %d k %d beta %v: c[%d] (row %d, column %d) = %v, %s %v", tiles, k, beta, i, i/ldc, i%ldc, got[i], refName, want[i])
 					}
 				}
 			}
 		}
 	}
+}
+
+// TestKernelTilesIsKernelPerTile: a column of tiles in one call gives the
+// bits of one kernel call per tile.
+func TestKernelTilesIsKernelPerTile(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		const ldc = nr + 3
+		checkTileKernel(t, 5, 1, ldc,
+			func(tiles, k int, a, b, c []float32, beta float32) {
+				kernelTiles(tiles, k, a, b, c, ldc, 0.5, beta)
+			},
+			func(tiles, k int, a, b, c []float32, beta float32) {
+				for i := 0; i < tiles; i++ {
+					kernel(k, a[i*k*mr:], b, c[i*mr*ldc:], ldc, 0.5, beta)
+				}
+			}, "per tile")
+	})
+}
+
+// TestKernelPairsIsTilesPerPanel: the AVX-512 kernel's 6×32 tiles give the
+// bits of the AVX2 kernel's column of tiles on each of the two B panels.
+func TestKernelPairsIsTilesPerPanel(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("this CPU has no AVX-512: the kernel is not used here")
+	}
+	const ldc = 2*nr + 5
+	checkTileKernel(t, 6, 2, ldc,
+		func(tiles, k int, a, b, c []float32, beta float32) {
+			kernelPairs(tiles, k, a, b, c, ldc, 0.5, beta)
+		},
+		func(tiles, k int, a, b, c []float32, beta float32) {
+			kernelTiles(tiles, k, a, b, c, ldc, 0.5, beta)
+			kernelTiles(tiles, k, a, b[k*nr:], c[nr:], ldc, 0.5, beta)
+		}, "per panel")
 }
 
 // TestAVX512GivesAVX2Bits: whole products, with every residue of n modulo
